@@ -1,0 +1,44 @@
+"""``mutuo serve``: the embedded engine over HTTP on localhost."""
+
+from __future__ import annotations
+
+import click
+
+from ..engine import Engine
+from ..engine.server import make_server
+
+
+@click.command()
+@click.option(
+    "--data",
+    "data_path",
+    default=".mutuo/engine",
+    show_default=True,
+    help="Engine data directory (the PATH of embedded://PATH).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=9200, show_default=True, type=int)
+def serve(data_path: str, host: str, port: int) -> None:
+    """Serve the embedded engine over HTTP, like an OpenSearch node.
+
+    \b
+    Example:
+      mutuo serve --data .mutuo/engine --port 9200 &
+      curl -s localhost:9200/_cluster/health
+    """
+    engine = Engine(data_path)
+    server = make_server(engine, host, port)
+    click.echo(
+        f"mutuo embedded engine serving {data_path} on http://{host}:{server.server_address[1]}"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        engine.close()
+
+
+def register(group: click.Group) -> None:
+    group.add_command(serve)

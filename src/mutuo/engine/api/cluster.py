@@ -1,0 +1,104 @@
+"""Cluster-level endpoints: ``GET /``, ``_cluster/health``, ``_cat/indices``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..info import CLUSTER_NAME, NODE_NAME, VERSION
+from ..router import Request, Response, Router
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+
+def register(router: Router, engine: Engine) -> None:
+    def root(_req: Request) -> Response:
+        return Response(
+            200,
+            {
+                "name": NODE_NAME,
+                "cluster_name": CLUSTER_NAME,
+                "cluster_uuid": "embedded-cluster",
+                "version": {
+                    "distribution": "opensearch",
+                    "number": VERSION,
+                    "build_type": "embedded",
+                    "lucene_version": "10.2.0",
+                    "minimum_wire_compatibility_version": "2.19.0",
+                    "minimum_index_compatibility_version": "2.0.0",
+                },
+                "tagline": "The OpenSearch Project: https://opensearch.org/",
+            },
+        )
+
+    def health(req: Request) -> Response:
+        indices = engine.resolve(req.path_params.get("index"), expand_wildcards="all")
+        # a single node cannot place replicas: indices with replicas are yellow, as in OpenSearch
+        yellow = any(i.setting_int("index.number_of_replicas", 1) > 0 for i in indices)
+        unassigned = sum(i.setting_int("index.number_of_replicas", 1) for i in indices)
+        return Response(
+            200,
+            {
+                "cluster_name": CLUSTER_NAME,
+                "status": "yellow" if yellow else "green",
+                "timed_out": False,
+                "number_of_nodes": 1,
+                "number_of_data_nodes": 1,
+                "discovered_master": True,
+                "discovered_cluster_manager": True,
+                "active_primary_shards": len(indices),
+                "active_shards": len(indices),
+                "relocating_shards": 0,
+                "initializing_shards": 0,
+                "unassigned_shards": unassigned,
+                "delayed_unassigned_shards": 0,
+                "number_of_pending_tasks": 0,
+                "number_of_in_flight_fetch": 0,
+                "task_max_waiting_in_queue_millis": 0,
+                "active_shards_percent_as_number": 100.0
+                if not unassigned
+                else 100.0 * len(indices) / (len(indices) + unassigned),
+            },
+        )
+
+    def cat_indices(req: Request) -> Response:
+        rows: list[dict[str, Any]] = []
+        expression = req.path_params.get("index")
+        for index in sorted(
+            engine.resolve(expression, expand_wildcards="all" if expression else "open"),
+            key=lambda i: i.name,
+        ):
+            replicas = index.setting_int("index.number_of_replicas", 1)
+            rows.append(
+                {
+                    "health": "yellow" if replicas else "green",
+                    "status": "open",
+                    "index": index.name,
+                    "uuid": index.uuid,
+                    "pri": index.settings.get("index.number_of_shards", "1"),
+                    "rep": str(replicas),
+                    "docs.count": str(index.shard.num_docs),
+                    "docs.deleted": str(index.shard.num_deleted),
+                    "store.size": "-",
+                    "pri.store.size": "-",
+                }
+            )
+        if req.params.get("format") == "json":
+            return Response(200, rows)
+        columns = list(rows[0]) if rows else []
+        wanted = req.params.get("h")
+        if wanted:
+            columns = [c.strip() for c in wanted.split(",")]
+        lines = []
+        if req.flag("v"):
+            lines.append(" ".join(columns))
+        for row in rows:
+            lines.append(" ".join(str(row.get(c, "")) for c in columns))
+        text = "\n".join(lines) + ("\n" if lines else "")
+        return Response(200, text.encode(), {"content-type": "text/plain; charset=UTF-8"})
+
+    router.add("GET", "/", root)
+    router.add("GET", "/_cluster/health", health)
+    router.add("GET", "/_cluster/health/{index}", health)
+    router.add("GET", "/_cat/indices", cat_indices)
+    router.add("GET", "/_cat/indices/{index}", cat_indices)

@@ -1,0 +1,231 @@
+"""Single-document APIs: index, create, get, exists, ``_source``, mget, delete, update."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import codec
+from ..documents import WriteBatch
+from ..errors import IllegalArgumentError, IndexNotFoundError, OpenSearchError
+from ..index import PRIMARY_TERM, Index, Versioning
+from ..router import Request, Response, Router
+from ..source_filter import filter_source, from_params, parse_spec
+from .bulk import register_bulk
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+
+def versioning_from(params: dict[str, str], op_type: str = "index") -> Versioning:
+    def opt_int(name: str) -> int | None:
+        if name not in params:
+            return None
+        try:
+            return int(params[name])
+        except ValueError:
+            raise IllegalArgumentError(
+                f"Failed to parse int parameter [{name}] with value [{params[name]}]"
+            ) from None
+
+    version_type = params.get("version_type", "internal")
+    if version_type not in ("internal", "external", "external_gte", "force"):
+        raise IllegalArgumentError(f"No version type match [{version_type}]")
+    return Versioning(
+        version=opt_int("version"),
+        version_type=version_type,
+        if_seq_no=opt_int("if_seq_no"),
+        if_primary_term=opt_int("if_primary_term"),
+        op_type=op_type,
+    )
+
+
+def apply_refresh(
+    engine: Engine, indices: list[Index], params: dict[str, str], result: dict[str, Any]
+) -> None:
+    """``refresh=true|wait_for|false`` after a write has been committed."""
+    value = params.get("refresh", "false")
+    if value in ("", "true"):
+        for index in indices:
+            index.refresh()
+        result["forced_refresh"] = True
+    elif value == "wait_for":
+        for index in indices:
+            index.refresh()
+    elif value != "false":
+        raise IllegalArgumentError(f"Unknown value for refresh: [{value}].")
+
+
+def single_index(engine: Engine, name: str) -> Index:
+    """The one concrete index a single-document read addresses."""
+    if name in engine.indices:
+        return engine.indices[name]
+    targets = engine.alias_map().get(name)
+    if not targets:
+        raise IndexNotFoundError(name)
+    if len(targets) > 1:
+        names = ", ".join(sorted(t.name for t in targets))
+        raise IllegalArgumentError(
+            f"alias [{name}] has more than one index associated with it [{names}], can't execute a single index op"
+        )
+    return targets[0]
+
+
+def get_document(
+    engine: Engine, index: Index, doc_id: str, params: dict[str, str], body_source: Any = None
+) -> dict[str, Any]:
+    if params.get("refresh") in ("", "true"):
+        index.refresh()
+    state = index.current(doc_id)
+    realtime = params.get("realtime", "true") != "false"
+    if not realtime and doc_id not in index.shard.id_to_ord:
+        state = None
+    if state is None or state.deleted:
+        return {"_index": index.name, "_id": doc_id, "found": False}
+    if "version" in params and int(params["version"]) != state.version:
+        from ..errors import VersionConflictError
+
+        raise VersionConflictError(
+            f"[{doc_id}]: version conflict, current version [{state.version}] is different than the one provided [{params['version']}]",
+            index_uuid=index.uuid,
+            shard="0",
+            index=index.name,
+        )
+    out: dict[str, Any] = {
+        "_index": index.name,
+        "_id": doc_id,
+        "_version": state.version,
+        "_seq_no": state.seq_no,
+        "_primary_term": PRIMARY_TERM,
+        "found": True,
+    }
+    fetch, includes, excludes = from_params(params, body_source)
+    if fetch and index.mapping.source_enabled and "stored_fields" not in params:
+        raw = engine.store.source(index.uuid, doc_id)
+        if raw is not None:
+            out["_source"] = filter_source(codec.loads(raw), includes, excludes)
+    return out
+
+
+def register(router: Router, engine: Engine) -> None:
+    register_bulk(router, engine)
+
+    def index_doc(req: Request) -> Response:
+        op_type = req.params.get("op_type", "index")
+        if req.path.rstrip("/").split("/")[-2:-1] == ["_create"] or "/_create/" in req.path:
+            op_type = "create"
+        if op_type not in ("index", "create"):
+            raise IllegalArgumentError(f"opType must be 'create' or 'index', found: [{op_type}]")
+        index = engine.resolve_write(
+            req.path_params["index"], require_alias=req.flag("require_alias")
+        )
+        source = codec.loads(req.body or b"")
+        batch = WriteBatch(engine)
+        result = batch.index(
+            index, req.path_params.get("id"), source, versioning_from(req.params, op_type)
+        )
+        batch.commit()
+        apply_refresh(engine, [index], req.params, result)
+        status = result.pop("status")
+        return Response(status, result)
+
+    def get_doc(req: Request) -> Response:
+        index = single_index(engine, req.path_params["index"])
+        result = get_document(engine, index, req.path_params["id"], req.params)
+        return Response(200 if result["found"] else 404, result)
+
+    def get_source(req: Request) -> Response:
+        index = single_index(engine, req.path_params["index"])
+        result = get_document(engine, index, req.path_params["id"], req.params)
+        if not result["found"]:
+            raise OpenSearchError(
+                f"Document not found [{index.name}]/[{req.path_params['id']}]",
+                status=404,
+                error_type="resource_not_found_exception",
+            )
+        return Response(200, result.get("_source", {}))
+
+    def mget(req: Request) -> Response:
+        body = req.json()
+        default_index = req.path_params.get("index")
+        specs: list[dict[str, Any]]
+        if "docs" in body:
+            specs = list(body["docs"])
+        elif "ids" in body:
+            specs = [{"_id": i} for i in body["ids"]]
+        else:
+            raise OpenSearchError(
+                "Validation Failed: 1: no documents to get;",
+                status=400,
+                error_type="action_request_validation_exception",
+            )
+        docs = []
+        for spec in specs:
+            name = spec.get("_index", default_index)
+            doc_id = str(spec.get("_id"))
+            if name is None:
+                raise OpenSearchError(
+                    "Validation Failed: 1: index is missing for doc 0;",
+                    status=400,
+                    error_type="action_request_validation_exception",
+                )
+            try:
+                index = single_index(engine, name)
+                params = dict(req.params)
+                if "_source" in spec:
+                    params.pop("_source_includes", None)
+                    params.pop("_source_excludes", None)
+                    fetch, inc, exc = parse_spec(spec["_source"])
+                    params["_source"] = "true" if fetch else "false"
+                    if inc:
+                        params["_source_includes"] = ",".join(inc)
+                    if exc:
+                        params["_source_excludes"] = ",".join(exc)
+                docs.append(get_document(engine, index, doc_id, params))
+            except OpenSearchError as err:
+                docs.append(
+                    {"_index": name, "_id": doc_id, "error": err.to_dict(with_root_cause=True)}
+                )
+        return Response(200, {"docs": docs})
+
+    def delete_doc(req: Request) -> Response:
+        name = req.path_params["index"]
+        index = engine.resolve_write(name, auto_create=False)
+        batch = WriteBatch(engine)
+        result = batch.delete(index, req.path_params["id"], versioning_from(req.params, "delete"))
+        batch.commit()
+        apply_refresh(engine, [index], req.params, result)
+        status = result.pop("status")
+        return Response(status, result)
+
+    def update_doc(req: Request) -> Response:
+        index = engine.resolve_write(
+            req.path_params["index"], require_alias=req.flag("require_alias")
+        )
+        body = req.json()
+        spec = None
+        if (
+            any(k in req.params for k in ("_source", "_source_includes", "_source_excludes"))
+            or "_source" in body
+        ):
+            spec = from_params(req.params, body.get("_source"))
+        batch = WriteBatch(engine)
+        result = batch.update(
+            index, req.path_params["id"], body, versioning_from(req.params, "update"), spec
+        )
+        batch.commit()
+        if result["result"] != "noop":
+            apply_refresh(engine, [index], req.params, result)
+        status = result.pop("status")
+        return Response(
+            201 if result["result"] == "created" else status if status != 201 else 200, result
+        )
+
+    router.add("PUT,POST", "/{index}/_doc/{id}", index_doc)
+    router.add("POST", "/{index}/_doc", index_doc)
+    router.add("PUT,POST", "/{index}/_create/{id}", index_doc)
+    router.add("GET,HEAD", "/{index}/_doc/{id}", get_doc)
+    router.add("GET,HEAD", "/{index}/_source/{id}", get_source)
+    router.add("DELETE", "/{index}/_doc/{id}", delete_doc)
+    router.add("POST", "/{index}/_update/{id}", update_doc)
+    router.add("GET,POST", "/_mget", mget)
+    router.add("GET,POST", "/{index}/_mget", mget)

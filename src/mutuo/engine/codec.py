@@ -1,0 +1,49 @@
+"""JSON and NDJSON on the wire, with OpenSearch's parse errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from .errors import IllegalArgumentError, OpenSearchError
+
+
+class JsonParseError(OpenSearchError):
+    status = 400
+    error_type = "json_parse_exception"
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse one JSON document; a syntax error becomes a 400 ``json_parse_exception``."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise JsonParseError(f"Unexpected character or end of input: {exc}") from None
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+
+
+def loads_object(data: bytes | str | None, what: str = "request body") -> dict[str, Any]:
+    """Parse a body that must be a JSON object (an empty body is ``{}``)."""
+    if data is None or (isinstance(data, bytes | str) and not data.strip()):
+        return {}
+    value = loads(data)
+    if not isinstance(value, dict):
+        raise IllegalArgumentError(f"{what} must be a JSON object")
+    return value
+
+
+def ndjson_lines(data: bytes | str | None) -> list[bytes]:
+    """Split an NDJSON body into its non-empty lines, keeping line positions honest.
+
+    Returns every line (empty ones included) so callers can report 1-based line numbers
+    as OpenSearch does ("Malformed action/metadata line [3] ...").
+    """
+    if data is None:
+        return []
+    if isinstance(data, str):
+        data = data.encode()
+    return data.split(b"\n")

@@ -1,0 +1,270 @@
+"""Document writes: index, create, delete and partial update, batched into one commit.
+
+A :class:`WriteBatch` checks each operation against the version map, parses the document
+with the index mapping (dynamic fields included), records it, and commits every row of
+the batch in one SQLite transaction: a ``_bulk`` of 1,000 items is one fsync-free commit,
+and nothing is acknowledged before it. If the commit itself fails, the in-memory state
+is rebuilt from the store so it never holds unacknowledged writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import difflib
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from . import codec
+from .errors import (
+    ActionRequestValidationError,
+    DocumentMissingError,
+    IllegalArgumentError,
+    OpenSearchError,
+)
+from .index import PRIMARY_TERM, Index, Versioning
+from .source_filter import filter_source
+from .store import DocRow
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+
+def auto_id() -> str:
+    """A 20-character URL-safe id, like OpenSearch's time-based UUIDs."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode()[:20]
+
+
+def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Partial-update merge: objects merge key by key, everything else is replaced."""
+    out = dict(base)
+    for key, value in patch.items():
+        current = out.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            out[key] = deep_merge(current, value)
+        else:
+            out[key] = value
+    return out
+
+
+class WriteBatch:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.rows: dict[str, list[DocRow]] = {}
+        self.indices: dict[str, Index] = {}
+        self.mapping_changed: set[str] = set()
+
+    # -- operations ------------------------------------------------------------------
+
+    def index(self, index: Index, doc_id: str | None, source: Any, v: Versioning) -> dict[str, Any]:
+        if doc_id is None:
+            if v.version_type != "internal" or v.if_seq_no is not None:
+                raise ActionRequestValidationError(
+                    "an id must be provided if version type or value are set"
+                )
+            doc_id = auto_id()
+        elif doc_id == "":
+            raise IllegalArgumentError("if _id is specified it must not be empty")
+        if len(doc_id.encode()) > 512:
+            raise ActionRequestValidationError(
+                f"id [{doc_id}] is too long, must be no longer than 512 bytes but was: {len(doc_id.encode())}"
+            )
+        if not isinstance(source, dict):
+            raise OpenSearchError(
+                "failed to parse",
+                status=400,
+                error_type="mapper_parsing_exception",
+                caused_by=IllegalArgumentError("document must be a JSON object"),
+            )
+        version = index.check(doc_id, v)
+        state = index.current(doc_id)
+        created = state is None or state.deleted
+        raw = codec.dumps(source)
+        parsed = self._parse(index, source, doc_id)
+        row = index.record_write(
+            doc_id, version, raw if index.mapping.source_enabled else b"{}", parsed
+        )
+        self._add(index, row)
+        return self._result(
+            index, row, "created" if created else "updated", 201 if created else 200
+        )
+
+    def delete(self, index: Index, doc_id: str, v: Versioning) -> dict[str, Any]:
+        state = index.current(doc_id)
+        exists = state is not None and not state.deleted
+        version = index.check(doc_id, v)
+        if v.version_type == "internal" and not exists:
+            version = 1 if state is None else state.version + 1
+        row = index.record_delete(doc_id, version)
+        self._add(index, row)
+        return self._result(
+            index, row, "deleted" if exists else "not_found", 200 if exists else 404
+        )
+
+    def update(
+        self,
+        index: Index,
+        doc_id: str,
+        body: dict[str, Any],
+        v: Versioning,
+        source_spec: tuple[bool, list[str], list[str]] | None,
+    ) -> dict[str, Any]:
+        check_update_body(body)
+        if v.version_type != "internal":
+            raise ActionRequestValidationError(
+                f"version type [{v.version_type}] is not supported by the update API"
+            )
+        if "script" in body:
+            raise IllegalArgumentError(
+                "script updates are not supported by the embedded engine (no Painless); send a "
+                "partial [doc] instead"
+            )
+        state = index.current(doc_id)
+        exists = state is not None and not state.deleted
+        patch = body.get("doc")
+        if not exists:
+            if body.get("doc_as_upsert") and patch is not None:
+                new_source = patch
+            elif "upsert" in body:
+                new_source = body["upsert"]
+            else:
+                raise DocumentMissingError(
+                    f"[{doc_id}]: document missing",
+                    index=index.name,
+                    index_uuid=index.uuid,
+                    shard="0",
+                )
+            result = self.index(
+                index,
+                doc_id,
+                new_source,
+                Versioning(
+                    op_type="create", if_seq_no=v.if_seq_no, if_primary_term=v.if_primary_term
+                ),
+            )
+            result["result"] = "created"
+            return self._with_get(result, new_source, source_spec)
+        if patch is None:
+            raise ActionRequestValidationError("script or doc is missing")
+        if not isinstance(patch, dict):
+            raise IllegalArgumentError("[doc] must be an object")
+        current = self.engine_source(index, doc_id)
+        merged = deep_merge(current, patch)
+        if body.get("detect_noop", True) and merged == current:
+            assert state is not None
+            result = {
+                "_index": index.name,
+                "_id": doc_id,
+                "_version": state.version,
+                "result": "noop",
+                "_shards": {"total": 0, "successful": 0, "failed": 0},
+                "_seq_no": state.seq_no,
+                "_primary_term": PRIMARY_TERM,
+                "status": 200,
+            }
+            return self._with_get(result, current, source_spec)
+        result = self.index(
+            index,
+            doc_id,
+            merged,
+            Versioning(if_seq_no=v.if_seq_no, if_primary_term=v.if_primary_term),
+        )
+        return self._with_get(result, merged, source_spec)
+
+    def engine_source(self, index: Index, doc_id: str) -> dict[str, Any]:
+        """The latest source of a live doc: this batch's pending row, else the store."""
+        for row in reversed(self.rows.get(index.name, [])):
+            if row.id == doc_id:
+                return codec.loads(row.source) if row.source is not None else {}
+        raw = self.engine.store.source(index.uuid, doc_id)
+        return codec.loads(raw) if raw else {}
+
+    # -- commit ----------------------------------------------------------------------
+
+    def commit(self) -> None:
+        if not self.rows and not self.mapping_changed:
+            return
+        try:
+            with self.engine.store.transaction() as tx:
+                for name, rows in self.rows.items():
+                    index = self.indices[name]
+                    if name in self.mapping_changed:
+                        tx.put_index(index.name, index.uuid, index.metadata())
+                    tx.put_docs(index.uuid, rows)
+        except Exception:
+            self.engine.reload()
+            raise
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _parse(self, index: Index, source: dict[str, Any], doc_id: str) -> Any:
+        before = index.mapping.definition
+        try:
+            parsed = index.mapping.parse_document(source, doc_id)
+        except Exception:
+            if index.mapping.definition is not before:  # undo a partial dynamic update
+                index.mapping.restore(before)
+            raise
+        if parsed.mapping_changed:
+            self.mapping_changed.add(index.name)
+            self.indices[index.name] = index
+            self.rows.setdefault(index.name, [])
+        return parsed
+
+    def _add(self, index: Index, row: DocRow) -> None:
+        self.indices[index.name] = index
+        self.rows.setdefault(index.name, []).append(row)
+
+    @staticmethod
+    def _result(index: Index, row: DocRow, result: str, status: int) -> dict[str, Any]:
+        return {
+            "_index": index.name,
+            "_id": row.id,
+            "_version": row.version,
+            "result": result,
+            "_shards": index.shards_header(),
+            "_seq_no": row.seq_no,
+            "_primary_term": row.primary_term,
+            "status": status,
+        }
+
+    @staticmethod
+    def _with_get(
+        result: dict[str, Any],
+        source: dict[str, Any],
+        spec: tuple[bool, list[str], list[str]] | None,
+    ) -> dict[str, Any]:
+        if spec is None or not spec[0]:
+            return result
+        result["get"] = {
+            "_seq_no": result["_seq_no"],
+            "_primary_term": result["_primary_term"],
+            "found": True,
+            "_source": filter_source(copy.deepcopy(source), spec[1], spec[2]),
+        }
+        return result
+
+
+_UPDATE_FIELDS = (
+    "doc",
+    "upsert",
+    "doc_as_upsert",
+    "detect_noop",
+    "_source",
+    "script",
+    "scripted_upsert",
+    "if_seq_no",
+    "if_primary_term",
+)
+
+
+def check_update_body(body: dict[str, Any]) -> None:
+    for key in body:
+        if key not in _UPDATE_FIELDS:
+            close = difflib.get_close_matches(key, _UPDATE_FIELDS, n=1, cutoff=0.5)
+            hint = f" did you mean [{close[0]}]?" if close else ""
+            raise OpenSearchError(
+                f"[1:2] [UpdateRequest] unknown field [{key}]{hint}",
+                status=400,
+                error_type="x_content_parse_exception",
+            )

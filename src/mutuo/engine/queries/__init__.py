@@ -1,0 +1,158 @@
+"""The query DSL: one small module per query type, found by name in a registry.
+
+Parsing is structural and mapping-free (``Query.parse`` raises ``parsing_exception`` for a
+malformed body, as OpenSearch's coordinating node does); execution is per index and
+vectorised: :meth:`Query.execute` returns a :class:`Matches` whose boolean ``mask`` and
+float32 ``scores`` cover every ordinal of the shard. Errors that depend on the mapping
+are raised as ``query_shard_exception`` during execution and wrapped by the executor in
+``search_phase_execution_exception``, again as OpenSearch does.
+
+A new query type is a module with a ``Query`` subclass decorated by :func:`register`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import numpy as np
+
+from ..errors import ParsingError
+
+if TYPE_CHECKING:
+    from ..search_context import SearchContext
+
+
+@dataclass
+class Matches:
+    """Which ordinals match and with what score (``scores`` None = ``constant`` for all)."""
+
+    mask: np.ndarray
+    scores: np.ndarray | None = None
+    constant: float = 1.0
+
+    def score_array(self) -> np.ndarray:
+        if self.scores is not None:
+            return self.scores
+        out = np.zeros(len(self.mask), dtype=np.float32)
+        out[self.mask] = np.float32(self.constant)
+        return out
+
+    def boosted(self, boost: float) -> Matches:
+        if boost == 1.0:
+            return self
+        if self.scores is None:
+            return Matches(self.mask, None, float(np.float32(self.constant) * np.float32(boost)))
+        return Matches(self.mask, (self.scores * np.float32(boost)).astype(np.float32), 0.0)
+
+
+class Query:
+    """Base of every query type."""
+
+    type_name: ClassVar[str] = ""
+    boost: float = 1.0
+    query_name: str | None = None
+
+    @classmethod
+    def parse(cls, body: Any) -> Query:
+        raise NotImplementedError
+
+    def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+        raise NotImplementedError
+
+    def run(self, ctx: SearchContext, scoring: bool) -> Matches:
+        """Execute, apply ``boost`` and remember named matches (``_name``)."""
+        matches = self.execute(ctx, scoring)
+        if scoring and self.boost != 1.0:
+            matches = matches.boosted(self.boost)
+        if self.query_name is not None:
+            ctx.named_matches.setdefault(self.query_name, matches)
+        return matches
+
+    def explain(self, ctx: SearchContext, ordinal: int, matches: Matches) -> dict[str, Any]:
+        """An OpenSearch-style explanation of one document's score."""
+        score = float(matches.score_array()[ordinal])
+        return {"value": score, "description": f"{self.type_name} query score", "details": []}
+
+    def children(self) -> list[Query]:
+        """Sub-queries (for walks such as finding named queries or ``knn`` clauses)."""
+        return []
+
+
+QUERY_TYPES: dict[str, type[Query]] = {}
+Q = TypeVar("Q", bound=type[Query])
+
+
+def register(*names: str) -> Callable[[Q], Q]:
+    def wrap(cls: Q) -> Q:
+        cls.type_name = names[0]
+        for name in names:
+            QUERY_TYPES[name] = cls
+        return cls
+
+    return wrap
+
+
+def parse_query(body: Any, where: str = "query") -> Query:
+    """``{"<type>": {...}}`` -> a Query; unknown types name the ones we know."""
+    _load_all()
+    if not isinstance(body, dict):
+        raise ParsingError(f"[{where}] query malformed, no start_object after query name")
+    if len(body) != 1:
+        if not body:
+            raise ParsingError(f"[{where}] query malformed, empty clause found")
+        keys = list(body)
+        raise ParsingError(
+            f"[{keys[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]"
+        )
+    ((name, spec),) = body.items()
+    cls = QUERY_TYPES.get(name)
+    if cls is None:
+        raise ParsingError(
+            f"unknown query [{name}]; the embedded engine knows {sorted(QUERY_TYPES)}",
+            line=1,
+            col=len(name) + 3,
+        )
+    return cls.parse(spec)
+
+
+def parse_common(query: Query, spec: dict[str, Any], allowed: set[str], type_name: str) -> None:
+    """Read ``boost`` and ``_name`` and reject unknown keys with OpenSearch's wording."""
+    for key in spec:
+        if key not in allowed and key not in ("boost", "_name"):
+            raise ParsingError(f"[{type_name}] query does not support [{key}]")
+    if "boost" in spec:
+        query.boost = float(spec["boost"])
+    if "_name" in spec:
+        query.query_name = str(spec["_name"])
+
+
+def single_field(spec: Any, type_name: str) -> tuple[str, Any, dict[str, Any]]:
+    """``{"field": value}`` or ``{"field": {...}, "boost": ..}`` -> (field, value, extra keys)."""
+    if not isinstance(spec, dict):
+        raise ParsingError(f"[{type_name}] query malformed, no start_object after query name")
+    extra = {k: v for k, v in spec.items() if k in ("boost", "_name")}
+    fields = [k for k in spec if k not in ("boost", "_name")]
+    if len(fields) != 1:
+        if not fields:
+            raise ParsingError(f"[{type_name}] query doesn't have a field")
+        raise ParsingError(
+            f"[{type_name}] query doesn't support multiple fields, found [{fields[0]}] and [{fields[1]}]"
+        )
+    return fields[0], spec[fields[0]], extra
+
+
+_loaded = False
+
+
+def _load_all() -> None:
+    """Import every module of this package once so their ``@register`` calls run."""
+    global _loaded
+    if _loaded:
+        return
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    _loaded = True

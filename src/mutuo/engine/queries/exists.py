@@ -1,0 +1,39 @@
+"""``exists``: the field has an indexed value (null and empty arrays count as missing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParsingError
+from ..search_context import SearchContext
+from . import Matches, Query, parse_common, register
+
+
+@register("exists")
+class Exists(Query):
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    @classmethod
+    def parse(cls, body: Any) -> Query:
+        if not isinstance(body, dict) or "field" not in body:
+            raise ParsingError("[exists] must be provided with a [field]")
+        query = cls(str(body["field"]))
+        parse_common(query, body, {"field"}, "exists")
+        return query
+
+    def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+        if self.field in ("_id", "_index", "_seq_no", "_version", "_primary_term"):
+            return ctx.everything(1.0)
+        names = ctx.mapping.matching_fields(self.field)
+        if not names:
+            # an object path: any leaf below it
+            names = [p for p in ctx.mapping.fields if p.startswith(self.field + ".")]
+        mask = np.zeros(ctx.maxdoc, dtype=bool)
+        for name in names:
+            column = ctx.column(name)
+            if column is not None:
+                mask |= column.exists()
+        return Matches(mask, None, 1.0)

@@ -1,0 +1,33 @@
+"""``ids``: documents by ``_id``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParsingError
+from ..search_context import SearchContext
+from . import Matches, Query, parse_common, register
+
+
+@register("ids")
+class Ids(Query):
+    def __init__(self, values: list[str]) -> None:
+        self.values = values
+
+    @classmethod
+    def parse(cls, body: Any) -> Query:
+        if not isinstance(body, dict):
+            raise ParsingError("[ids] query malformed, no start_object after query name")
+        values = body.get("values", [])
+        if not isinstance(values, list):
+            raise ParsingError("[ids] query [values] must be an array")
+        query = cls([str(v) for v in values])
+        parse_common(query, body, {"values", "type"}, "ids")
+        return query
+
+    def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+        ords = [ctx.shard.id_to_ord.get(v) for v in self.values]
+        found = np.array([o for o in ords if o is not None], dtype=np.int64)
+        return Matches(ctx.mask_of(found), None, 1.0)

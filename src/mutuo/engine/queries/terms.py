@@ -1,0 +1,116 @@
+"""``terms``: any of several exact values, or values looked up from another document.
+
+Terms lookup ``{"index", "id", "path"}`` reads the values at ``path`` of a document's
+``_source`` (arrays flattened, a missing document or path gives no terms); this is how
+mutuo excludes what a member has already seen. The query scores a constant 1.0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import codec
+from ..errors import IllegalArgumentError, ParsingError
+from ..search_context import SearchContext
+from . import Matches, Query, parse_common, register
+
+
+@register("terms")
+class Terms(Query):
+    def __init__(self, field: str, values: list[Any] | None, lookup: dict[str, Any] | None) -> None:
+        self.field = field
+        self.values = values
+        self.lookup = lookup
+
+    @classmethod
+    def parse(cls, body: Any) -> Query:
+        if not isinstance(body, dict):
+            raise ParsingError("[terms] query malformed, no start_object after query name")
+        fields = [k for k in body if k not in ("boost", "_name", "value_type")]
+        if len(fields) != 1:
+            raise ParsingError(
+                "[terms] query does not support multiple fields"
+                if fields
+                else "[terms] query requires a field"
+            )
+        field = fields[0]
+        spec = body[field]
+        if isinstance(spec, list):
+            query = cls(field, spec, None)
+        elif isinstance(spec, dict):
+            for key in spec:
+                if key not in ("index", "id", "path", "routing", "store"):
+                    raise ParsingError(
+                        f"[terms] query does not support [{key}] within lookup element"
+                    )
+            if "id" not in spec or "path" not in spec or "index" not in spec:
+                raise ParsingError(
+                    "[terms] query lookup element requires specifying the index, id and path"
+                )
+            query = cls(field, None, spec)
+        else:
+            raise ParsingError(f"[terms] query does not support [{field}]")
+        parse_common(query, {k: v for k, v in body.items() if k != field}, {"value_type"}, "terms")
+        return query
+
+    def resolve_values(self, ctx: SearchContext) -> list[Any]:
+        if self.values is not None:
+            return self.values
+        assert self.lookup is not None
+        key = ("terms_lookup", self.lookup["index"], str(self.lookup["id"]), self.lookup["path"])
+        cached = ctx.request_cache.get(key)
+        if cached is not None:
+            return cached
+        from ..api.documents import single_index
+
+        index = single_index(ctx.engine, self.lookup["index"])
+        raw = ctx.engine.store.source(index.uuid, str(self.lookup["id"]))
+        values: list[Any] = []
+        if raw is not None:
+            values = _extract(codec.loads(raw), self.lookup["path"].split("."))
+        limit = ctx.index.setting_int("index.max_terms_count", 65536)
+        if len(values) > limit:
+            raise IllegalArgumentError(
+                f"The number of terms [{len(values)}] used in the Terms Query request has exceeded "
+                f"the allowed maximum of [{limit}]. This maximum can be set by changing the "
+                "[index.max_terms_count] index level setting."
+            )
+        ctx.request_cache[key] = values
+        return values
+
+    def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+        values = self.resolve_values(ctx)
+        mask = np.zeros(ctx.maxdoc, dtype=bool)
+        for value in values:
+            if value is None:
+                continue
+            mask |= ctx.term_mask(self.field, value)
+        return Matches(mask, None, 1.0)
+
+
+def _extract(node: Any, path: list[str]) -> list[Any]:
+    if not path:
+        if isinstance(node, list):
+            out: list[Any] = []
+            for item in node:
+                out.extend(_extract(item, []))
+            return out
+        return [] if node is None or isinstance(node, dict) else [node]
+    if isinstance(node, list):
+        out = []
+        for item in node:
+            out.extend(_extract(item, path))
+        return out
+    if not isinstance(node, dict):
+        return []
+    head = path[0]
+    if head in node:
+        return _extract(node[head], path[1:])
+    # dotted keys in the source (``{"a.b": ...}``)
+    for i in range(len(path), 1, -1):
+        joined = ".".join(path[:i])
+        if joined in node:
+            return _extract(node[joined], path[i:])
+    return []

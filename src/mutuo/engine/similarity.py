@@ -1,0 +1,97 @@
+"""Lucene's BM25Similarity (OpenSearch 3.x's default) and its one-byte length norms.
+
+Scores are computed in float32 exactly as Lucene does, so they match OpenSearch to the
+printed precision on a single-shard index:
+
+    idf    = (float) ln(1 + (N - n + 0.5) / (n + 0.5))
+    cache  = 1f / (k1 * ((1 - b) + b * LENGTH_TABLE[norm] / avgdl))
+    score  = weight - weight / (1f + freq * cache),  weight = boost * idf
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+NUM_FREE_VALUES = 24  # 255 - longToInt4(Integer.MAX_VALUE)
+
+
+def long_to_int4(i: int) -> int:
+    if i < 0:
+        raise ValueError("only supports positive values")
+    num_bits = i.bit_length()
+    if num_bits < 4:
+        return i
+    shift = num_bits - 4
+    encoded = (i >> shift) & 0x07
+    return encoded | ((shift + 1) << 3)
+
+
+def int4_to_long(i: int) -> int:
+    bits = i & 0x07
+    shift = (i >> 3) - 1
+    return bits if shift == -1 else (bits | 0x08) << shift
+
+
+def int_to_byte4(i: int) -> int:
+    """SmallFloat.intToByte4: the one-byte norm of a field length."""
+    if i < NUM_FREE_VALUES:
+        return i
+    return NUM_FREE_VALUES + long_to_int4(i - NUM_FREE_VALUES)
+
+
+def byte4_to_int(b: int) -> int:
+    if b < NUM_FREE_VALUES:
+        return b
+    return min(NUM_FREE_VALUES + int4_to_long(b - NUM_FREE_VALUES), 2**31 - 1)
+
+
+LENGTH_TABLE = np.array([byte4_to_int(i) for i in range(256)], dtype=np.float32)
+_ENCODE_SMALL = np.array([int_to_byte4(i) for i in range(4096)], dtype=np.uint8)
+
+
+def encode_lengths(lengths: np.ndarray) -> np.ndarray:
+    """Vectorised intToByte4 over field lengths."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if lengths.size and lengths.max() < len(_ENCODE_SMALL):
+        return _ENCODE_SMALL[lengths]
+    return np.array([int_to_byte4(int(v)) for v in lengths], dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class BM25:
+    k1: float = 1.2
+    b: float = 0.75
+
+    def idf(self, doc_freq: int | np.ndarray, doc_count: int) -> np.ndarray:
+        n = np.asarray(doc_freq, dtype=np.float64)
+        return np.log(1.0 + (doc_count - n + 0.5) / (n + 0.5)).astype(np.float32)
+
+    def norm_cache(self, avgdl: float) -> np.ndarray:
+        """The 256 per-norm factors Lucene precomputes for one query term."""
+        k1 = np.float32(self.k1)
+        b = np.float32(self.b)
+        avg = np.float32(avgdl)
+        one = np.float32(1.0)
+        with np.errstate(divide="ignore"):
+            return (one / (k1 * ((one - b) + b * LENGTH_TABLE / avg))).astype(np.float32)
+
+    def score(
+        self, weight: np.float32, freqs: np.ndarray, norms: np.ndarray, cache: np.ndarray
+    ) -> np.ndarray:
+        """Per-document scores of one term: ``weight - weight / (1 + freq * cache[norm])``."""
+        w = np.float32(weight)
+        inv = cache[norms]
+        return (w - w / (np.float32(1.0) + freqs.astype(np.float32) * inv)).astype(np.float32)
+
+    @staticmethod
+    def avgdl(sum_total_term_freq: int, doc_count: int) -> float:
+        if doc_count == 0:
+            return 1.0
+        return float(np.float32(sum_total_term_freq / doc_count))
+
+    @staticmethod
+    def idf_scalar(doc_freq: int, doc_count: int) -> float:
+        return float(np.float32(math.log(1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))))

@@ -1,0 +1,192 @@
+"""Durable storage: SQLite in WAL mode is the source of truth.
+
+Documents, their versions and sequence numbers, index metadata and cluster-level objects
+(templates, stored scripts, search pipelines) live here; every in-memory structure of the
+engine is derived from these tables and can be rebuilt by reopening. A write is
+acknowledged only after its transaction commits, so it survives ``kill -9`` of the
+process (WAL + ``synchronous=NORMAL`` is durable against process crashes; an OS crash may
+lose the last transactions, like OpenSearch's async translog durability).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import codec
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (kind, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS indices (
+    name TEXT PRIMARY KEY,
+    uuid TEXT NOT NULL,
+    metadata BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS docs (
+    idx TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq_no INTEGER NOT NULL,
+    primary_term INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    deleted_at REAL,
+    source BLOB,
+    PRIMARY KEY (idx, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS docs_by_seq ON docs (idx, seq_no);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DocRow:
+    id: str
+    seq_no: int
+    primary_term: int
+    version: int
+    deleted: bool
+    deleted_at: float | None
+    source: bytes | None
+
+
+class Store:
+    """Thread-safe access to one engine's SQLite database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=OFF")
+        self._db.execute("PRAGMA cache_size=-65536")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One atomic write; committed (and so acknowledged) when the block exits."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._db)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- reads -----------------------------------------------------------------------
+
+    def meta_items(self, kind: str) -> list[tuple[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, value FROM meta WHERE kind = ? ORDER BY name", (kind,)
+            ).fetchall()
+        return [(name, codec.loads(value)) for name, value in rows]
+
+    def indices(self) -> list[tuple[str, str, dict[str, Any]]]:
+        with self._lock:
+            rows = self._db.execute("SELECT name, uuid, metadata FROM indices").fetchall()
+        return [(name, uuid, codec.loads(meta)) for name, uuid, meta in rows]
+
+    def docs(self, uuid: str) -> Iterator[DocRow]:
+        """Every document row of an index (tombstones included), in sequence-number order."""
+        with self._lock:
+            cursor = self._db.execute(
+                "SELECT id, seq_no, primary_term, version, deleted, deleted_at, source "
+                "FROM docs WHERE idx = ? ORDER BY seq_no",
+                (uuid,),
+            )
+            rows = cursor.fetchall()
+        for row in rows:
+            yield DocRow(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6])
+
+    def source(self, uuid: str, doc_id: str) -> bytes | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT source FROM docs WHERE idx = ? AND id = ? AND deleted = 0",
+                (uuid, doc_id),
+            ).fetchone()
+        return None if row is None else row[0]
+
+    def sources(self, uuid: str, doc_ids: Sequence[str]) -> dict[str, bytes]:
+        """Sources of several live documents in one query (the fetch phase of a search)."""
+        if not doc_ids:
+            return {}
+        out: dict[str, bytes] = {}
+        with self._lock:
+            for start in range(0, len(doc_ids), 500):
+                chunk = list(doc_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT id, source FROM docs WHERE idx = ? AND deleted = 0 AND id IN ({marks})",
+                    (uuid, *chunk),
+                ).fetchall()
+                out.update(rows)
+        return out
+
+
+class Transaction:
+    """Statements of one write transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def put_meta(self, kind: str, name: str, value: Any) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta (kind, name, value) VALUES (?, ?, ?)",
+            (kind, name, codec.dumps(value)),
+        )
+
+    def delete_meta(self, kind: str, name: str) -> None:
+        self._db.execute("DELETE FROM meta WHERE kind = ? AND name = ?", (kind, name))
+
+    def put_index(self, name: str, uuid: str, metadata: dict[str, Any]) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO indices (name, uuid, metadata) VALUES (?, ?, ?)",
+            (name, uuid, codec.dumps(metadata)),
+        )
+
+    def delete_index(self, name: str, uuid: str) -> None:
+        self._db.execute("DELETE FROM indices WHERE name = ?", (name,))
+        self._db.execute("DELETE FROM docs WHERE idx = ?", (uuid,))
+
+    def put_docs(self, uuid: str, rows: Sequence[DocRow]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO docs "
+            "(idx, id, seq_no, primary_term, version, deleted, deleted_at, source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    uuid,
+                    r.id,
+                    r.seq_no,
+                    r.primary_term,
+                    r.version,
+                    int(r.deleted),
+                    r.deleted_at,
+                    r.source,
+                )
+                for r in rows
+            ],
+        )
+
+    def purge_tombstones(self, uuid: str, ids: Sequence[str]) -> None:
+        self._db.executemany(
+            "DELETE FROM docs WHERE idx = ? AND id = ? AND deleted = 1",
+            [(uuid, i) for i in ids],
+        )
