@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from opensearchpy import AsyncOpenSearch, OpenSearch
+from opensearchpy.serializer import JSONSerializer
 
+from .engine import codec
 from .engine.connection import AsyncEmbeddedConnection, EmbeddedConnection
 from .errors import ConfigError
 from .settings import Settings
@@ -80,6 +83,7 @@ def connect(url: str | None = None, **options: Any) -> OpenSearch:
     'opensearch'
     """
     settings, extra = _options(url, options)
+    extra.setdefault("serializer", FastJSONSerializer())
     path = embedded_path(settings.opensearch_url)
     if path is not None:
         return OpenSearch(
@@ -94,6 +98,7 @@ def connect(url: str | None = None, **options: Any) -> OpenSearch:
 def connect_async(url: str | None = None, **options: Any) -> AsyncOpenSearch:
     """The ``AsyncOpenSearch`` twin of :func:`connect`."""
     settings, extra = _options(url, options)
+    extra.setdefault("serializer", FastJSONSerializer())
     path = embedded_path(settings.opensearch_url)
     if path is not None:
         return AsyncOpenSearch(
@@ -103,3 +108,19 @@ def connect_async(url: str | None = None, **options: Any) -> AsyncOpenSearch:
             **extra,
         )
     return AsyncOpenSearch(**_cluster_kwargs(settings), **extra)
+
+
+class FastJSONSerializer(JSONSerializer):
+    """opensearch-py's serializer with orjson for the common types (vectors are big lists
+    of floats, where the stdlib ``json`` module is the bottleneck)."""
+
+    def dumps(self, data: Any) -> str:
+        if isinstance(data, str):
+            return data
+        try:
+            return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+        except TypeError:
+            return super().dumps(data)
+
+    def loads(self, s: str) -> Any:
+        return codec.loads(s)

@@ -34,9 +34,10 @@ def cli(ctx: click.Context, opensearch_url: str | None, verbose: bool) -> None:
 
 
 def register_commands() -> None:
-    from . import serve
+    from . import bench, engine, serve
+    from . import eval as eval_cli
 
-    for module in (serve,):
+    for module in (bench, engine, eval_cli, serve):
         module.register(cli)
 
 

@@ -22,12 +22,10 @@ from .errors import MapperParsingError
 
 MAX_TOKEN_LENGTH = 255
 
-_CANDIDATE = re.compile(r"\w+(?:[.'’:·,;]\w+)*")
-_JOINERS = re.compile(r"[.'’:·,;]")
+# One regex implements the joining rules: a joiner stays inside a token only between two
+# letters (``.'’:·``) or two digits (``.,;'’``).
+_TOKEN = re.compile(r"\w+(?:(?:(?<=[^\W\d_])[.'’:·](?=[^\W\d_])|(?<=\d)[.,;'’](?=\d))\w+)*")
 _IDEOGRAPHIC = re.compile(r"[\u3040-\u309f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_MID_NUM_LET = frozenset(".'’")
-_MID_LETTER = frozenset(":·")
-_MID_NUM = frozenset(",;")
 
 ENGLISH_STOP_WORDS = frozenset(
     [
@@ -68,35 +66,6 @@ ENGLISH_STOP_WORDS = frozenset(
 )
 
 
-def _is_letter(ch: str) -> bool:
-    return ch.isalpha()
-
-
-def _is_digit(ch: str) -> bool:
-    return ch.isdigit()
-
-
-def _split_joined(token: str) -> list[str]:
-    """Split a candidate at joiner characters that UAX #29 does not allow there."""
-    parts: list[str] = []
-    start = 0
-    for m in _JOINERS.finditer(token):
-        i = m.start()
-        before, after, mark = token[i - 1], token[i + 1], token[i]
-        letters = _is_letter(before) and _is_letter(after)
-        digits = _is_digit(before) and _is_digit(after)
-        keep = (
-            (mark in _MID_NUM_LET and (letters or digits))
-            or (mark in _MID_LETTER and letters)
-            or (mark in _MID_NUM and digits)
-        )
-        if not keep:
-            parts.append(token[start:i])
-            start = i + 1
-    parts.append(token[start:])
-    return [p for p in parts if p]
-
-
 def _split_ideographs(token: str) -> list[str]:
     out: list[str] = []
     run_start = 0
@@ -118,17 +87,11 @@ def _chunk(token: str) -> list[str]:
 
 def standard_tokens(text: str) -> list[str]:
     """Tokens of the ``standard`` analyzer (StandardTokenizer + lowercase)."""
-    tokens: list[str] = []
-    for raw in _CANDIDATE.findall(text.lower()):
-        pieces = _split_joined(raw) if _JOINERS.search(raw) else [raw]
-        for piece in pieces:
-            if _IDEOGRAPHIC.search(piece):
-                for sub in _split_ideographs(piece):
-                    tokens.extend(_chunk(sub))
-            elif len(piece) > MAX_TOKEN_LENGTH:
-                tokens.extend(_chunk(piece))
-            else:
-                tokens.append(piece)
+    tokens: list[str] = _TOKEN.findall(text.lower())
+    if _IDEOGRAPHIC.search(text):
+        tokens = [part for token in tokens for part in _split_ideographs(token)]
+    if tokens and max(map(len, tokens)) > MAX_TOKEN_LENGTH:
+        tokens = [part for token in tokens for part in _chunk(token)]
     return tokens
 
 

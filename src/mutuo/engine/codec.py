@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import orjson
@@ -14,16 +16,26 @@ class JsonParseError(OpenSearchError):
     error_type = "json_parse_exception"
 
 
+# orjson reads integers beyond 64 bits as floats; such documents take the exact stdlib path
+_BIG_INT = re.compile(rb"(?<![.\deE])-?\d{19,}(?![.\deE])")
+
+
 def loads(data: bytes | str) -> Any:
     """Parse one JSON document; a syntax error becomes a 400 ``json_parse_exception``."""
+    raw = data.encode() if isinstance(data, str) else data
     try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
+        if _BIG_INT.search(raw):
+            return json.loads(raw)
+        return orjson.loads(raw)
+    except (orjson.JSONDecodeError, json.JSONDecodeError) as exc:
         raise JsonParseError(f"Unexpected character or end of input: {exc}") from None
 
 
 def dumps(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # integers beyond 64 bits
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def loads_object(data: bytes | str | None, what: str = "request body") -> dict[str, Any]:

@@ -128,23 +128,26 @@ class KeywordColumn(Column):
     def add_batch(self, ords: np.ndarray, values: Sequence[list[Any]]) -> None:
         flat: list[str] = []
         owners: list[int] = []
+        multi_slices: list[tuple[int, int, int]] = []
         for ordinal, vals in zip(ords.tolist(), values, strict=True):
+            if len(vals) == 1:
+                flat.append(vals[0])
+                owners.append(ordinal)
+                continue
             distinct = list(dict.fromkeys(vals))
+            if len(distinct) > 1:
+                multi_slices.append((ordinal, len(flat), len(flat) + len(distinct)))
             flat.extend(distinct)
             owners.extend([ordinal] * len(distinct))
-            if len(distinct) > 1:
-                self.multi[ordinal] = []  # filled below with term ids
         term_ids = self.dictionary.intern(flat)
         owner_arr = np.asarray(owners, dtype=np.int64)
         while len(self.postings) < len(self.dictionary.terms):
             self.postings.append(np.empty(0, dtype=np.int32))
-        # first value per doc
         if len(owner_arr):
             starts = np.flatnonzero(np.r_[True, owner_arr[1:] != owner_arr[:-1]])
             self.first.view()[owner_arr[starts]] = term_ids[starts]
-            for i, ordinal in enumerate(owner_arr.tolist()):
-                if ordinal in self.multi:
-                    self.multi[ordinal].append(int(term_ids[i]))
+            for ordinal, lo, hi in multi_slices:
+                self.multi[ordinal] = term_ids[lo:hi].tolist()
         _append_postings(self.postings, term_ids, owner_arr)
 
     def compact(self, keep: np.ndarray, remap: np.ndarray) -> None:

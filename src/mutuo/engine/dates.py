@@ -49,19 +49,33 @@ def _zone_offset(zone: str | None) -> timedelta:
 
 def _from_parts(parts: dict[str, str | None]) -> int:
     frac = parts.get("f") or ""
-    micros = int((frac + "000000")[:6]) if frac else 0
-    moment = datetime(
-        int(parts["y"] or 0),
-        int(parts.get("M") or 1),
-        int(parts.get("d") or 1),
+    millis = int((frac + "000")[:3]) if frac else 0
+    year, month, day = int(parts["y"] or 0), int(parts.get("M") or 1), int(parts.get("d") or 1)
+    hour, minute, second = (
         int(parts.get("H") or 0),
         int(parts.get("m") or 0),
         int(parts.get("s") or 0),
-        micros,
-        tzinfo=UTC,
     )
-    moment -= _zone_offset(parts.get("zone"))
-    return _to_millis(moment)
+    if not (
+        1 <= month <= 12
+        and 1 <= day <= _days_in_month(year, month)
+        and hour < 24
+        and minute < 60
+        and second < 60
+    ):
+        raise ValueError("date field value out of range")
+    seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    offset = _zone_offset(parts.get("zone"))
+    return (seconds - int(offset.total_seconds())) * 1000 + millis
+
+
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS[month - 1]
 
 
 def _to_millis(moment: datetime) -> int:

@@ -56,7 +56,10 @@ class WriteBatch:
 
     # -- operations ------------------------------------------------------------------
 
-    def index(self, index: Index, doc_id: str | None, source: Any, v: Versioning) -> dict[str, Any]:
+    def index(
+        self, index: Index, doc_id: str | None, source: Any, v: Versioning, raw: bytes | None = None
+    ) -> dict[str, Any]:
+        """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``."""
         if doc_id is None:
             if v.version_type != "internal" or v.if_seq_no is not None:
                 raise ActionRequestValidationError(
@@ -79,7 +82,8 @@ class WriteBatch:
         version = index.check(doc_id, v)
         state = index.current(doc_id)
         created = state is None or state.deleted
-        raw = codec.dumps(source)
+        if raw is None:
+            raw = codec.dumps(source)
         parsed = self._parse(index, source, doc_id)
         row = index.record_write(
             doc_id, version, raw if index.mapping.source_enabled else b"{}", parsed

@@ -157,30 +157,31 @@ class FieldMapper:
             raise MapperParsingError(
                 f"The [path] property must be specified for field [{self.path}]."
             )
+        copy_to = self.params.get("copy_to", [])
+        self.copy_to: list[str] = [copy_to] if isinstance(copy_to, str) else list(copy_to)
+        self.sub_fields: list[str] = [
+            f"{self.path}.{name}" for name in self.params.get("fields") or {}
+        ]
+        self.indexed = bool(self.params.get("index", True))
+        self.has_doc_values = bool(self.params.get("doc_values", True)) and self.kind != TEXT
+        self._fast_scalar = (
+            self.kind in (KEYWORD, TEXT)
+            and "null_value" not in self.params
+            and "ignore_above" not in self.params
+        )
 
     # -- properties ------------------------------------------------------------------
-
-    @property
-    def indexed(self) -> bool:
-        return bool(self.params.get("index", True))
-
-    @property
-    def has_doc_values(self) -> bool:
-        return bool(self.params.get("doc_values", True)) and self.kind != TEXT
 
     @property
     def is_integer(self) -> bool:
         return self.type in INTEGER_RANGES
 
-    @property
-    def copy_to(self) -> list[str]:
-        value = self.params.get("copy_to", [])
-        return [value] if isinstance(value, str) else list(value)
-
     # -- value conversion ------------------------------------------------------------
 
     def convert(self, value: Any) -> Any:
         """One JSON value -> the indexed value; ``None`` means "index nothing"."""
+        if self._fast_scalar and type(value) is str:
+            return value
         if value is None:
             value = self.params.get("null_value")
             if value is None:

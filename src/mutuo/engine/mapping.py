@@ -32,6 +32,7 @@ _ROOT_KEYS = {
     "enabled",
     "_field_names",
 }
+_SCALARS = (str, int, float, bool)
 _OBJECT_KEYS = {"type", "properties", "dynamic", "enabled"}
 
 
@@ -55,6 +56,7 @@ class Mapping:
         self.definition: dict[str, Any] = {}
         self.fields: dict[str, FieldMapper] = {}
         self.objects: dict[str, dict[str, Any]] = {"": {}}
+        self._copy_sources: list[FieldMapper] = []
         if definition:
             self.merge(definition)
 
@@ -89,6 +91,7 @@ class Mapping:
         self.definition = definition
         self.fields = fields
         self.objects = objects
+        self._copy_sources = [m for m in fields.values() if m.copy_to]
 
     def render(self) -> dict[str, Any]:
         """The mapping as ``GET _mapping`` prints it (properties sorted by name)."""
@@ -116,11 +119,10 @@ class Mapping:
         doc = ParsedDocument()
         self._parse_object(source, "", doc, doc_id)
         # copy_to targets receive the raw values of their sources
-        for mapper in list(self.fields.values()):
-            targets = mapper.copy_to
-            if not targets or mapper.path not in doc.values:
+        for mapper in self._copy_sources:
+            if mapper.path not in doc.values:
                 continue
-            for target in targets:
+            for target in mapper.copy_to:
                 target_mapper = self.fields.get(target)
                 if target_mapper is None:
                     raise MapperParsingError(
@@ -135,16 +137,28 @@ class Mapping:
     def _parse_object(
         self, obj: dict[str, Any], prefix: str, doc: ParsedDocument, doc_id: str | None
     ) -> None:
+        fields = self.fields
+        values = doc.values
         for key, value in obj.items():
+            path = f"{prefix}.{key}" if prefix else key
+            mapper = fields.get(path)
+            # fast path: a mapped scalar with no multi-fields (most fields of most documents)
+            if mapper is not None and not mapper.sub_fields and type(value) in _SCALARS:
+                converted = self._convert(mapper, value, doc_id)
+                if converted is not None:
+                    bucket = values.get(path)
+                    if bucket is None:
+                        values[path] = [converted]
+                    else:
+                        bucket.append(converted)
+                continue
             if key == "":
                 raise MapperParsingError("field name cannot be an empty string")
-            if "." in key and not key.startswith(".") and not key.endswith("."):
+            if "." in key and not key.startswith(".") and not key.endswith(".") and mapper is None:
                 head, rest = key.split(".", 1)
-                self._parse_value(
-                    {rest: value}, _join(prefix, head), doc, doc_id, is_object_hint=True
-                )
+                self._parse_value({rest: value}, _join(prefix, head), doc, doc_id)
                 continue
-            self._parse_value(value, _join(prefix, key), doc, doc_id)
+            self._parse_value(value, path, doc, doc_id)
 
     def _parse_value(
         self,
@@ -152,7 +166,6 @@ class Mapping:
         path: str,
         doc: ParsedDocument,
         doc_id: str | None,
-        is_object_hint: bool = False,
     ) -> None:
         if path in self.objects:
             if not self.objects[path].get("enabled", True):
@@ -201,7 +214,7 @@ class Mapping:
         if converted is None:
             return
         doc.add(mapper.path, converted)
-        for sub_path in _multi_field_paths(mapper, self.fields):
+        for sub_path in mapper.sub_fields:
             sub = self.fields[sub_path]
             sub_value = self._convert(sub, value, doc_id)
             if sub_value is not None:
@@ -464,13 +477,6 @@ def _collect(
             fields[f"{path}.{sub_name}"] = FieldMapper(
                 f"{path}.{sub_name}", sub_spec["type"], sub_params
             )
-
-
-def _multi_field_paths(mapper: FieldMapper, fields: dict[str, FieldMapper]) -> list[str]:
-    subs = mapper.params.get("fields")
-    if not subs:
-        return []
-    return [f"{mapper.path}.{name}" for name in subs if f"{mapper.path}.{name}" in fields]
 
 
 def _sorted_props(node: Any) -> Any:

@@ -135,7 +135,7 @@ def register_bulk(router: Router, engine: Engine) -> None:
                 )
                 if action in ("index", "create"):
                     source = codec.loads(raw_source)
-                    result = batch.index(index, doc_id, source, versioning)
+                    result = batch.index(index, doc_id, source, versioning, raw=raw_source.strip())
                 elif action == "delete":
                     if not doc_id:
                         raise OpenSearchError(

@@ -121,7 +121,11 @@ def register(router: Router, engine: Engine) -> None:
         source = codec.loads(req.body or b"")
         batch = WriteBatch(engine)
         result = batch.index(
-            index, req.path_params.get("id"), source, versioning_from(req.params, op_type)
+            index,
+            req.path_params.get("id"),
+            source,
+            versioning_from(req.params, op_type),
+            raw=(req.body or b"").strip(),
         )
         batch.commit()
         apply_refresh(engine, [index], req.params, result)

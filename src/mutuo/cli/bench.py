@@ -1,0 +1,23 @@
+"""``mutuo bench``: one subcommand per benchmark (see ``mutuo.bench``)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def bench() -> None:
+    """Measure speed with JSON output and a raw baseline from the same run.
+
+    \b
+    Example:
+      mutuo bench engine --docs 100000 --json
+    """
+
+
+def register(group: click.Group) -> None:
+    from ..bench import engine as engine_bench
+
+    for module in (engine_bench,):
+        bench.add_command(module.command)
+    group.add_command(bench)

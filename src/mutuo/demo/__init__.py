@@ -1,0 +1,1 @@
+"""The demo: a synthetic marketplace run through the real path."""
