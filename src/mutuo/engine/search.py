@@ -21,6 +21,7 @@ from .errors import (
     QueryShardError,
     wrap_shard_failure,
 )
+from .features import FetchedHit, SearchFeature, features
 from .queries import Query, parse_query
 from .search_context import SearchContext
 from .source_filter import filter_source, from_params, parse_spec
@@ -52,8 +53,12 @@ class ParsedSearch:
     """A validated search body (plus URL parameters, which win over the body)."""
 
     def __init__(self, body: dict[str, Any], params: dict[str, str]) -> None:
+        registry = features()
+        self.features: dict[str, Any] = {}
         for key in body:
             if key in SUPPORTED_KEYS:
+                continue
+            if key in registry:
                 continue
             if key in _KNOWN_KEYS:
                 raise ParsingError(
@@ -91,6 +96,16 @@ class ParsedSearch:
             params.get("seq_no_primary_term", body.get("seq_no_primary_term", False))
         )
         self.explain = _flag(params.get("explain", body.get("explain", False)))
+        # feature keys are parsed last: they may read the core options above
+        for key in sorted(k for k in body if k in registry):
+            self.features[key] = registry[key].parse(body[key], self)
+
+    def hooks(self) -> list[tuple[SearchFeature, Any]]:
+        """The features of this request with their specs, in hook order."""
+        registry = features()
+        return sorted(
+            ((registry[k], spec) for k, spec in self.features.items()), key=lambda p: p[0].order
+        )
 
 
 _KNOWN_KEYS = {
@@ -219,10 +234,29 @@ def execute_search(
     shards = [
         run_query(engine, index, search, now_ms) for index in sorted(indices, key=lambda i: i.name)
     ]
+    hooks = search.hooks()
+    for feature, spec in hooks:
+        for shard in shards:
+            feature.after_query(spec, shard, search)
     total = sum(s.total for s in shards)
-    merged = _merge_by_score(shards, window)
+    merged = next(
+        (
+            m
+            for feature, spec in hooks
+            if (m := feature.merge(spec, shards, search, window)) is not None
+        ),
+        None,
+    )
+    if merged is None:
+        merged = _merge_by_score(shards, window)
     page = merged[search.from_ : window]
     hits = fetch(engine, shards, page, search)
+    fetched = [
+        FetchedHit(shards[pos], ordinal, hit)
+        for (pos, ordinal, _s), hit in zip(page, hits, strict=True)
+    ]
+    for feature, spec in hooks:
+        feature.fetch(spec, fetched, search)
     max_score = max((float(s.scores.max()) for s in shards if len(s.scores)), default=None)
     return {
         "took": int((time.perf_counter() - started) * 1000),
