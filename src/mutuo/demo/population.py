@@ -173,6 +173,15 @@ def _bio(rng: random.Random, interests: list[str]) -> str:
     return " ".join((rng.choice(_OPENERS).format(a=a, b=b), rng.choice(_CLOSERS).format(c=c)))
 
 
+def _birthdate(now: datetime, age: int, index: int) -> str:
+    """A birthdate giving ``age`` at ``now``; the day within the year comes from the index,
+    not the generator, so adding the field left every other drawn value unchanged."""
+    last_birthday = now - timedelta(days=(index * 97) % 365)
+    return last_birthday.replace(
+        year=last_birthday.year - age, month=last_birthday.month, day=min(last_birthday.day, 28)
+    ).strftime("%Y-%m-%d")
+
+
 def generate_member(rng: random.Random, index: int, now: datetime) -> Member:
     gender = "man" if _pick(rng, SEX_SHARE) == "m" else "woman"
     orientation = _pick(rng, ORIENTATION_SHARE)
@@ -191,6 +200,7 @@ def generate_member(rng: random.Random, index: int, now: datetime) -> Member:
         "seeking": _seeking(rng, gender, orientation),
         "orientation": orientation,
         "age": age,
+        "birthdate": _birthdate(now, age, index),
         "age_min": max(18, age - spread),
         "age_max": age + spread + 2,
         "location": {

@@ -60,6 +60,7 @@ class WriteBatch:
         self, index: Index, doc_id: str | None, source: Any, v: Versioning, raw: bytes | None = None
     ) -> dict[str, Any]:
         """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``."""
+        index.check_write_block()
         if doc_id is None:
             if v.version_type != "internal" or v.if_seq_no is not None:
                 raise ActionRequestValidationError(
@@ -94,6 +95,7 @@ class WriteBatch:
         )
 
     def delete(self, index: Index, doc_id: str, v: Versioning) -> dict[str, Any]:
+        index.check_write_block(is_delete=True)
         state = index.current(doc_id)
         exists = state is not None and not state.deleted
         version = index.check(doc_id, v)
@@ -114,6 +116,7 @@ class WriteBatch:
         source_spec: tuple[bool, list[str], list[str]] | None,
     ) -> dict[str, Any]:
         check_update_body(body)
+        index.check_write_block()
         if v.version_type != "internal":
             raise ActionRequestValidationError(
                 f"version type [{v.version_type}] is not supported by the update API"

@@ -22,6 +22,7 @@ so that opensearch-py raises the same exception classes against both engines.
     ├── ResourceNotFoundError            404 resource_not_found_exception
     ├── DocumentMissingError             404 document_missing_exception
     ├── AliasesNotFoundError             404 aliases_not_found_exception
+    ├── ClusterBlockError                403 cluster_block_exception (index.blocks.*)
     ├── VersionConflictError             409 version_conflict_engine_exception
     └── EngineLockedError                500 engine_locked_exception (a second writer)
 """
@@ -172,6 +173,11 @@ class DocumentMissingError(OpenSearchError):
 class AliasesNotFoundError(OpenSearchError):
     status = 404
     error_type = "aliases_not_found_exception"
+
+
+class ClusterBlockError(OpenSearchError):
+    status = 403
+    error_type = "cluster_block_exception"
 
 
 class VersionConflictError(OpenSearchError):

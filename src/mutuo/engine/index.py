@@ -15,13 +15,29 @@ from typing import Any
 
 from . import settings as settings_mod
 from .dates import parse_time_value
-from .errors import ActionRequestValidationError, InvalidIndexNameError, VersionConflictError
+from .errors import (
+    ActionRequestValidationError,
+    ClusterBlockError,
+    InvalidIndexNameError,
+    VersionConflictError,
+)
 from .mapping import Mapping, ParsedDocument
 from .shard import PendingOp, Shard
 from .store import DocRow
 
 PRIMARY_TERM = 1
 _INVALID_INDEX_CHARS = ' "*\\<|,>/?#:'
+# index.blocks.* settings that refuse document writes: (setting, OpenSearch's block text,
+# whether deletes still pass)
+_WRITE_BLOCKS = (
+    ("index.blocks.read_only", "FORBIDDEN/5/index read-only (api)", False),
+    ("index.blocks.write", "FORBIDDEN/8/index write (api)", False),
+    (
+        "index.blocks.read_only_allow_delete",
+        "FORBIDDEN/12/index read-only / allow delete (api)",
+        True,
+    ),
+)
 
 
 @dataclass(slots=True)
@@ -120,6 +136,16 @@ class Index:
     def shards_header(self) -> dict[str, int]:
         replicas = self.setting_int("index.number_of_replicas", 1)
         return {"total": 1 + replicas, "successful": 1, "failed": 0}
+
+    def check_write_block(self, is_delete: bool = False) -> None:
+        """Refuse a document write while an ``index.blocks.*`` setting forbids it."""
+        blocked = [
+            text
+            for key, text, allows_delete in _WRITE_BLOCKS
+            if settings_mod.get_bool(self.settings, key) and not (is_delete and allows_delete)
+        ]
+        if blocked:
+            raise ClusterBlockError(f"index [{self.name}] blocked by: [{', '.join(blocked)}];")
 
     # -- versioning ------------------------------------------------------------------
 

@@ -1,0 +1,138 @@
+"""Turn a batch of changes into what the sink writes: mapped documents with vectors.
+
+Runs in the worker's embedding thread, never in the thread that writes and
+checkpoints: a slow model batch delays only the batches behind it.
+
+Within a batch only the last change of each document matters (changes are in source
+order and each carries the full document), so earlier ones are dropped before any
+work. Texts are embedded only when their content hash is in no cache.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError
+from .changes import ChangeBatch, json_safe
+from .config import SyncMapping
+from .derive import MappingError
+from .embedder import Embedder
+from .embedding_cache import EmbeddingCache
+from .mapping import MappedDoc, Mapper
+
+
+@dataclass
+class DeadLetter:
+    doc_id: str
+    version: int
+    op: str
+    stage: str  # decode | map | index
+    error_type: str
+    reason: str
+    document: dict[str, Any] | None = None
+    raw: str | None = None
+
+
+@dataclass
+class PreparedBatch:
+    docs: list[MappedDoc]
+    vectors: dict[str, np.ndarray]  # text hash -> vector, for every doc with text
+    hashes: dict[str, str]  # doc id -> text hash (docs with text only)
+    dead: list[DeadLetter]
+    position: dict[str, Any]
+    phase: str
+    caught_up: bool
+    changes: int  # changes read, before deduplication
+    last_version: int = 0
+    last_source_time: float = 0.0
+    embedded: int = 0  # texts run through the model
+    cache_hits: int = 0
+    embed_seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Preparer:
+    def __init__(
+        self, mapping: SyncMapping, embedder: Embedder | None, cache: EmbeddingCache
+    ) -> None:
+        if mapping.embedding is not None and embedder is None:
+            raise ValueError("this mapping embeds text: an embedder is required")
+        if (
+            embedder is not None
+            and mapping.embedding is not None
+            and embedder.dimension != mapping.embedding.dimension
+        ):
+            raise ConfigError(
+                f"the model gives {embedder.dimension}-dimension vectors but {mapping.path} expects {mapping.embedding.dimension}"
+            )
+        self.mapping = mapping
+        self.mapper = Mapper(mapping)
+        self.embedder = embedder
+        self.cache = cache
+
+    def prepare(self, batch: ChangeBatch) -> PreparedBatch:
+        latest = {c.doc_id: c for c in batch.changes}  # dict keeps the last change per id
+        docs: list[MappedDoc] = []
+        dead: list[DeadLetter] = []
+        for change in latest.values():
+            if change.error is not None:
+                dead.append(
+                    DeadLetter(
+                        change.doc_id,
+                        change.version,
+                        change.op,
+                        "decode",
+                        "decode_error",
+                        change.error,
+                        raw=change.raw,
+                    )
+                )
+                continue
+            try:
+                docs.append(self.mapper.map(change))
+            except MappingError as exc:
+                dead.append(
+                    DeadLetter(
+                        change.doc_id,
+                        change.version,
+                        change.op,
+                        "map",
+                        "mapping_error",
+                        str(exc),
+                        document=json_safe(change.document),
+                    )
+                )
+        prepared = PreparedBatch(
+            docs, {}, {}, dead, batch.position, batch.phase, batch.caught_up, len(batch.changes)
+        )
+        if batch.changes:
+            prepared.last_version = max(c.version for c in batch.changes)
+            prepared.last_source_time = max(c.source_time for c in batch.changes)
+        started = time.perf_counter()
+        self._vectors(prepared)
+        prepared.embed_seconds = time.perf_counter() - started
+        return prepared
+
+    def _vectors(self, prepared: PreparedBatch) -> None:
+        if self.embedder is None:
+            return
+        texts: dict[str, str] = {}
+        for doc in prepared.docs:
+            if doc.text is not None:
+                h = self.embedder.text_hash(doc.text)
+                prepared.hashes[doc.doc_id] = h
+                texts[h] = doc.text
+        found = self.cache.lookup(list(texts))
+        missing = [h for h in texts if h not in found]
+        prepared.cache_hits = len(found)
+        if missing:
+            vectors = self.embedder.embed([texts[h] for h in missing])
+            fresh = dict(zip(missing, vectors, strict=True))
+            self.cache.store(fresh)
+            found.update(fresh)
+            prepared.embedded = len(missing)
+        prepared.vectors = found
