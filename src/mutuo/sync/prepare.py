@@ -3,9 +3,11 @@
 Runs in the worker's embedding thread, never in the thread that writes and
 checkpoints: a slow model batch delays only the batches behind it.
 
-Within a batch only the last change of each document matters (changes are in source
-order and each carries the full document), so earlier ones are dropped before any
-work. Texts are embedded only when their content hash is in no cache.
+Within a batch only the newest change of each document that maps is written (changes
+are in source order and each carries the full document); a change that cannot be mapped
+goes to the dead letters and leaves the document at its newest valid version, however
+the changes were cut into batches. Texts are embedded only when their content hash is
+in no cache.
 """
 
 from __future__ import annotations
@@ -75,10 +77,9 @@ class Preparer:
         self.cache = cache
 
     def prepare(self, batch: ChangeBatch) -> PreparedBatch:
-        latest = {c.doc_id: c for c in batch.changes}  # dict keeps the last change per id
-        docs: list[MappedDoc] = []
+        latest: dict[str, MappedDoc] = {}  # the newest change of each document that maps
         dead: list[DeadLetter] = []
-        for change in latest.values():
+        for change in batch.changes:
             if change.error is not None:
                 dead.append(
                     DeadLetter(
@@ -93,7 +94,7 @@ class Preparer:
                 )
                 continue
             try:
-                docs.append(self.mapper.map(change))
+                latest[change.doc_id] = self.mapper.map(change)
             except MappingError as exc:
                 dead.append(
                     DeadLetter(
@@ -106,6 +107,7 @@ class Preparer:
                         document=json_safe(change.document),
                     )
                 )
+        docs = list(latest.values())
         prepared = PreparedBatch(
             docs, {}, {}, dead, batch.position, batch.phase, batch.caught_up, len(batch.changes)
         )

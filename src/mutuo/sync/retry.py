@@ -37,5 +37,7 @@ def transient_request(exc: Exception) -> bool:
     if isinstance(exc, TransportError) and isinstance(exc.status_code, int):
         info = exc.info if isinstance(exc.info, dict) else {}
         error = info.get("error")
-        return transient_item(exc.status_code, error.get("type") if isinstance(error, dict) else None)
+        return transient_item(
+            exc.status_code, error.get("type") if isinstance(error, dict) else None
+        )
     return False
