@@ -1,0 +1,218 @@
+"""Crash tests: kill -9 the worker at random moments, restart it, and require the index to
+equal the source (every live document at its newest version, every deleted one gone,
+every unreadable change in the dead-letter index).
+
+Each seed draws a history of inserts, edits (with and without new text), status flips,
+deletes, re-inserts, unmappable documents and broken lines, and a moment to kill the
+worker: ``backfill`` seeds kill it while it works through a log written beforehand;
+``streaming`` seeds kill it while it follows a log still being written, and keep writing
+while it is down. The worker runs the real model in its own process, with small batches
+so kills land before, inside and after bulks and checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sync_oracle import assert_index_matches, expected_state
+
+import mutuo
+from conftest import ROOT, apply_artifacts
+from mutuo.demo.population import generate_members
+from mutuo.sync.changelog import ChangeLogWriter
+from mutuo.sync.config import load_mapping
+from mutuo.sync.state import read_checkpoint
+
+FAST_SEEDS = [("streaming", 2)]  # each seed starts the model twice: the many seeds are `slow`
+SLOW_SEEDS = [("backfill", s) for s in range(101, 112)] + [
+    ("streaming", s) for s in range(201, 212)
+]
+
+
+class History:
+    """A seeded stream of changes over a small population."""
+
+    def __init__(self, seed: int, log: Path) -> None:
+        self.rng = random.Random(seed)
+        self.pool = {m.id: m.profile for m in generate_members(60, seed=seed)}
+        self.live: set[str] = set()
+        self.writer = ChangeLogWriter(log)
+        self.log = log
+
+    def step(self) -> None:
+        rng, ids = self.rng, sorted(self.pool)
+        doc_id = rng.choice(ids)
+        profile = dict(self.pool[doc_id])
+        roll = rng.random()
+        if doc_id not in self.live or roll < 0.1:
+            self.writer.append("insert", doc_id, profile)
+            self.live.add(doc_id)
+        elif roll < 0.35:
+            profile["bio"] = (
+                f"{profile['bio']} Also {rng.choice(['jazz', 'chess', 'surfing', 'poetry'])}."
+            )
+            self.pool[doc_id] = profile
+            self.writer.append("update", doc_id, profile)
+        elif roll < 0.55:
+            profile["last_active_at"] = (
+                f"2026-11-{rng.randint(10, 28)}T{rng.randint(0, 23):02d}:00:00Z"
+            )
+            self.pool[doc_id] = profile
+            self.writer.append("replace", doc_id, profile)
+        elif roll < 0.7:
+            profile["status"] = rng.choice(["active", "hidden", "paused", "deleted"])
+            self.writer.append("update", doc_id, profile)
+        elif roll < 0.8:
+            self.writer.append("delete", doc_id)
+            self.live.discard(doc_id)
+        elif roll < 0.88:
+            self.writer.append("update", doc_id, {**profile, "location": {"lat": 95.0, "lon": 1.0}})
+        elif roll < 0.93:
+            self.writer.append("update", doc_id, {**profile, "birthdate": "not a date"})
+        else:
+            with self.log.open("ab") as f:
+                f.write(
+                    b'{"op": "update", "id": "' + doc_id.encode() + b'", "version": 1, "doc": \n'
+                )
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def worker(engine: Path, log: Path, state: Path, once: bool) -> subprocess.Popen[bytes]:
+    """A worker process; its stderr goes to ``state/../worker-N.log``."""
+    args = [
+        "--opensearch-url",
+        f"embedded://{engine}",
+        "sync",
+        "run",
+        "--source",
+        f"file://{log}",
+        "--mapping",
+        str(ROOT / "sync" / "profiles.yaml"),
+        "--state",
+        str(state),
+        "--batch-size",
+        "6",
+        "--silent",
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    code = "import sys; from mutuo.cli import main; sys.argv = ['mutuo', *sys.argv[1:]]; main()"
+    logs = sorted(state.parent.glob("worker-*.log"))
+    with (state.parent / f"worker-{len(logs)}.log").open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-c", code, *args, *(["--once"] if once else [])],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+
+
+def offset(state: Path) -> int:
+    try:
+        checkpoint = read_checkpoint(state)
+    except Exception:  # the file is replaced atomically, but be lenient with a reader race
+        return 0
+    return int((checkpoint or {}).get("position", {}).get("offset", 0))
+
+
+def kill_when(
+    proc: subprocess.Popen[bytes], state: Path, threshold: int, delay: float, on_wait: object = None
+) -> bool:
+    """kill -9 once the checkpoint passes ``threshold`` bytes (plus ``delay`` s); False
+    when the worker finished first."""
+    deadline = time.monotonic() + 300
+    while offset(state) < threshold:
+        if proc.poll() is not None:
+            return False
+        if callable(on_wait):
+            on_wait()
+        assert time.monotonic() < deadline, "the worker made no progress"
+        time.sleep(0.02)
+    time.sleep(delay)
+    if proc.poll() is not None:
+        return False
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return True
+
+
+def finish(proc: subprocess.Popen[bytes], tmp: Path) -> None:
+    proc.wait(timeout=600)
+    log = sorted(tmp.glob("worker-*.log"))[-1]
+    assert proc.returncode == 0, log.read_text()[-3000:]
+
+
+def crash_and_recover(kind: str, seed: int, tmp: Path) -> dict[str, object]:
+    rng = random.Random(seed * 7919)
+    engine, log, state = tmp / "engine", tmp / "changes.jsonl", tmp / "state"
+    client = mutuo.connect(f"embedded://{engine}")
+    apply_artifacts(client)
+    client.close()
+    history = History(seed, log)
+    for _ in range(120 if kind == "backfill" else 40):
+        history.step()
+    size = log.stat().st_size
+    proc = worker(engine, log, state, once=kind == "backfill")
+    writes = {"n": 0}
+
+    def keep_writing() -> None:  # streaming: the source changes while the worker runs
+        if kind == "streaming" and writes["n"] < 60 and rng.random() < 0.3:
+            history.step()
+            writes["n"] += 1
+
+    threshold = int(size * rng.uniform(0.05, 0.9))
+    killed = kill_when(proc, state, threshold, rng.uniform(0, 0.4), keep_writing)
+    if not killed:
+        finish(proc, tmp)
+    at = offset(state)
+    for _ in range(30 if kind == "streaming" else 0):  # written while the worker is down
+        history.step()
+    history.close()
+    finish(worker(engine, log, state, once=True), tmp)
+    mapping = load_mapping(ROOT / "sync" / "profiles.yaml")
+    client = mutuo.connect(f"embedded://{engine}")
+    try:
+        expected = expected_state(log, mapping)
+        assert_index_matches(client, expected, mapping)
+    finally:
+        client.close()
+    return {
+        "kind": kind,
+        "seed": seed,
+        "killed": killed,
+        "killed_at_offset": at,
+        "log_bytes": log.stat().st_size,
+        "live": len(expected.live),
+        "deleted": len(expected.deleted),
+        "dead_letters": len(expected.dead),
+    }
+
+
+@pytest.mark.parametrize(("kind", "seed"), FAST_SEEDS)
+def test_kill_9_then_restart_leaves_the_index_equal_to_the_source(
+    kind: str, seed: int, tmp_path: Path
+) -> None:
+    result = crash_and_recover(kind, seed, tmp_path)
+    assert result["killed"], "the worker finished before the kill: the test checked nothing"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "seed"), SLOW_SEEDS)
+def test_kill_9_at_random_moments_many_seeds(kind: str, seed: int, tmp_path: Path) -> None:
+    result = crash_and_recover(kind, seed, tmp_path)
+    print(json.dumps(result))
+    assert result["killed"], "the worker finished before the kill: the test checked nothing"
