@@ -8,8 +8,9 @@ Two write modes (``target.write`` in the sync mapping):
 * ``merge`` - for documents other writers update too (profiles: the signals worker
   writes counters, ``taste_vector``, ``blocked_ids``). Whole-document writes would erase
   their fields, and partial updates cannot carry an external version. So the sink reads
-  each target's ``source_version`` and ``_seq_no`` (real-time ``_mget``), skips changes not
-  newer than the indexed version, and writes with ``if_seq_no``/``if_primary_term``: a
+  each target's ``source_version`` and ``_seq_no`` (real-time ``_mget``, or what its own
+  last write of that document returned: :mod:`.known`), skips changes not newer than
+  the indexed version, and writes with ``if_seq_no``/``if_primary_term``: a
   partial ``update`` of the sync's own fields (the vector only when the text changed), a
   ``create`` for a new member, a ``delete``. A 409 means another writer got in between:
   the sink reads again and retries, so neither writer's update is lost.
@@ -23,7 +24,6 @@ search no longer shows them.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -33,7 +33,9 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from ..errors import MutuoError
+from . import bodies
 from .config import SyncMapping
+from .known import Current, KnownDocs
 from .mapping import MappedDoc
 from .prepare import DeadLetter, PreparedBatch
 from .retry import Backoff, transient_item, transient_request
@@ -63,12 +65,7 @@ class WriteOutcome:
     dead: list[DeadLetter] = field(default_factory=list)
 
 
-@dataclass
-class _Current:
-    seq_no: int
-    primary_term: int
-    version: int | None
-    text_hash: str | None
+Item = tuple[str, dict[str, Any]]
 
 
 class Sink:
@@ -85,6 +82,7 @@ class Sink:
         self.source = source
         self.abort = abort or threading.Event()
         self.backoff = backoff or Backoff()
+        self.known = KnownDocs()
 
     def write(self, batch: PreparedBatch) -> WriteOutcome:
         out = WriteOutcome()
@@ -104,22 +102,19 @@ class Sink:
         self._dead_letters(batch.dead + out.dead, out)
         return out
 
-    # -- the two modes -----------------------------------------------------------------
+    # -- external mode -----------------------------------------------------------------
 
     def _external_round(
         self, docs: list[MappedDoc], batch: PreparedBatch, out: WriteOutcome, refresh: bool
     ) -> tuple[list[MappedDoc], bool]:
         actions: list[Any] = []
         for doc in docs:
-            meta = self._meta(
-                doc.doc_id,
-                version=doc.version,
-                version_type="external_gte" if doc.delete else "external",
-            )
+            kind = "external_gte" if doc.delete else "external"
+            meta = bodies.meta(self.mapping, doc.doc_id, version=doc.version, version_type=kind)
             if doc.delete:
                 actions.append({"delete": meta})
             else:
-                actions += [{"index": meta}, self._whole(doc, batch)]
+                actions += [{"index": meta}, bodies.whole(self.mapping, doc, batch)]
         retry: list[MappedDoc] = []
         transient = False
         for doc, (_op, item) in zip(docs, self._bulk(actions, refresh, out), strict=True):
@@ -135,55 +130,111 @@ class Sink:
                 transient |= self._failed(doc, item, retry, out)
         return retry, transient
 
+    # -- merge mode --------------------------------------------------------------------
+
     def _merge_round(
         self, docs: list[MappedDoc], batch: PreparedBatch, out: WriteOutcome, refresh: bool
     ) -> tuple[list[MappedDoc], bool]:
-        current = self._current([d.doc_id for d in docs])
+        current = self._current(docs)
         actions: list[Any] = []
         sent: list[MappedDoc] = []
         for doc in docs:
-            cur = current.get(doc.doc_id)
-            if cur is None and doc.delete:
+            cur = current[doc.doc_id]
+            if not cur.exists and doc.delete:
                 out.deleted += 1  # nothing to remove
                 continue
             if (
-                cur is not None
+                cur.exists
                 and cur.version is not None
                 and (cur.version > doc.version or (cur.version == doc.version and not doc.delete))
             ):
                 out.stale += 1
                 continue
-            if cur is None:
-                actions += [{"create": self._meta(doc.doc_id)}, self._whole(doc, batch)]
-            elif doc.delete:
-                actions.append(
-                    {
-                        "delete": self._meta(
-                            doc.doc_id, if_seq_no=cur.seq_no, if_primary_term=cur.primary_term
-                        )
-                    }
-                )
+            if not cur.exists:
+                actions += [
+                    {"create": bodies.meta(self.mapping, doc.doc_id)},
+                    bodies.whole(self.mapping, doc, batch),
+                ]
             else:
-                meta = self._meta(
-                    doc.doc_id, if_seq_no=cur.seq_no, if_primary_term=cur.primary_term
+                meta = bodies.meta(
+                    self.mapping, doc.doc_id, if_seq_no=cur.seq_no, if_primary_term=cur.primary_term
                 )
-                actions += [{"update": meta}, {"doc": self._partial(doc, batch, cur.text_hash)}]
+                if doc.delete:
+                    actions.append({"delete": meta})
+                else:
+                    actions += [
+                        {"update": meta},
+                        {"doc": bodies.partial(self.mapping, doc, batch, cur.text_hash)},
+                    ]
             sent.append(doc)
         if not actions:
             return [], False
         retry: list[MappedDoc] = []
         transient = False
         for doc, (_op, item) in zip(sent, self._bulk(actions, refresh, out), strict=True):
-            status = item.get("status", 500)
-            if status == 409:
+            if "error" in item or item.get("status", 500) >= 300:
+                self.known.forget(doc.doc_id)
+            if item.get("status") == 409:
                 out.conflicts += 1
                 retry.append(doc)
             elif "error" not in item:
                 out.deleted += doc.delete
                 out.indexed += not doc.delete
+                self._learn(doc, item, batch)
             else:
                 transient |= self._failed(doc, item, retry, out)
         return retry, transient
+
+    def _learn(self, doc: MappedDoc, item: dict[str, Any], batch: PreparedBatch) -> None:
+        if doc.delete:
+            self.known.put(doc.doc_id, Current(False))
+            return
+        h = batch.hashes.get(doc.doc_id) if self.mapping.embedding else None
+        self.known.put(
+            doc.doc_id, Current(True, item["_seq_no"], item["_primary_term"], doc.version, h)
+        )
+
+    def _current(self, docs: list[MappedDoc]) -> dict[str, Current]:
+        """Each target as the index holds it: from the last write's response when the sink
+        made it, else read in real time (one ``_mget`` for the rest)."""
+        out = {d.doc_id: c for d in docs if (c := self.known.get(d.doc_id)) is not None}
+        unknown = [d.doc_id for d in docs if d.doc_id not in out]
+        if unknown:
+            out.update(self._read(unknown))
+        return out
+
+    def _read(self, ids: list[str]) -> dict[str, Current]:
+        embedding = self.mapping.embedding
+        fields = [self.mapping.version_field] + ([embedding.hash_field] if embedding else [])
+        body = {"ids": ids}
+        response = self._request(
+            lambda: self.client.mget(index=self.mapping.index, body=body, _source_includes=fields)
+        )
+        out: dict[str, Current] = {}
+        for item in response["docs"]:
+            if "error" in item:
+                error = item["error"]
+                if error.get("type") == "index_not_found_exception":
+                    raise SinkError(
+                        f"the alias {self.mapping.index!r} does not exist: run `mutuo apply` first"
+                    )
+                raise SinkError(f"cannot read {item.get('_id')} from {self.mapping.index}: {error}")
+            if not item.get("found"):
+                out[item["_id"]] = Current(False)
+                continue
+            source = item.get("_source", {})
+            version = source.get(self.mapping.version_field)
+            text_hash = source.get(embedding.hash_field) if embedding else None
+            out[item["_id"]] = Current(
+                True,
+                item["_seq_no"],
+                item["_primary_term"],
+                None if version is None else int(version),
+                text_hash,
+            )
+        return out
+
+    # -- failures, requests ------------------------------------------------------------
 
     def _failed(
         self, doc: MappedDoc, item: dict[str, Any], retry: list[MappedDoc], out: WriteOutcome
@@ -197,6 +248,7 @@ class Sink:
             raise SinkError(
                 f"the alias {self.mapping.index!r} does not exist: run `mutuo apply` first"
             )
+        document = None if doc.delete else doc.fields
         out.dead.append(
             DeadLetter(
                 doc.doc_id,
@@ -205,78 +257,12 @@ class Sink:
                 "index",
                 str(error.get("type")),
                 str(error.get("reason")),
-                document=None if doc.delete else doc.fields,
+                document=document,
             )
         )
         return False
 
-    # -- documents ---------------------------------------------------------------------
-
-    def _meta(self, doc_id: str, **extra: Any) -> dict[str, Any]:
-        return {"_index": self.mapping.index, "_id": doc_id, "require_alias": True, **extra}
-
-    def _whole(self, doc: MappedDoc, batch: PreparedBatch) -> dict[str, Any]:
-        body = {k: v for k, v in doc.fields.items() if v is not None}
-        body.update(self._bookkeeping(doc))
-        embedding = self.mapping.embedding
-        h = batch.hashes.get(doc.doc_id)
-        if embedding is not None and h is not None:
-            body[embedding.field] = batch.vectors[h]  # numpy: the serializer writes it
-            body[embedding.hash_field] = h
-        return body
-
-    def _partial(
-        self, doc: MappedDoc, batch: PreparedBatch, indexed_hash: str | None
-    ) -> dict[str, Any]:
-        body = dict(doc.fields)  # None clears a field the source no longer has
-        body.update(self._bookkeeping(doc))
-        embedding = self.mapping.embedding
-        h = batch.hashes.get(doc.doc_id)
-        if embedding is not None and h != indexed_hash:
-            body[embedding.field] = None if h is None else batch.vectors[h]
-            body[embedding.hash_field] = h
-        return body
-
-    def _bookkeeping(self, doc: MappedDoc) -> dict[str, Any]:
-        out: dict[str, Any] = {self.mapping.version_field: doc.version}
-        if self.mapping.synced_at_field:
-            out[self.mapping.synced_at_field] = int(time.time() * 1000)
-        return out
-
-    def _current(self, ids: list[str]) -> dict[str, _Current]:
-        """Real-time versions of the targets: source version, text hash, seq_no."""
-        embedding = self.mapping.embedding
-        fields = [self.mapping.version_field] + ([embedding.hash_field] if embedding else [])
-        response = self._request(
-            lambda: self.client.mget(
-                index=self.mapping.index, body={"ids": ids}, _source_includes=fields
-            )
-        )
-        out: dict[str, _Current] = {}
-        for item in response["docs"]:
-            if "error" in item:
-                error = item["error"]
-                if error.get("type") == "index_not_found_exception":
-                    raise SinkError(
-                        f"the alias {self.mapping.index!r} does not exist: run `mutuo apply` first"
-                    )
-                raise SinkError(f"cannot read {item.get('_id')} from {self.mapping.index}: {error}")
-            if item.get("found"):
-                source = item.get("_source", {})
-                version = source.get(self.mapping.version_field)
-                out[item["_id"]] = _Current(
-                    item["_seq_no"],
-                    item["_primary_term"],
-                    int(version) if version is not None else None,
-                    source.get(embedding.hash_field) if embedding else None,
-                )
-        return out
-
-    # -- requests ----------------------------------------------------------------------
-
-    def _bulk(
-        self, actions: list[Any], refresh: bool, out: WriteOutcome
-    ) -> list[tuple[str, dict[str, Any]]]:
+    def _bulk(self, actions: list[Any], refresh: bool, out: WriteOutcome) -> list[Item]:
         out.requests += 1
         response = self._request(
             lambda: self.client.bulk(body=actions, refresh="true" if refresh else "false")
@@ -302,30 +288,21 @@ class Sink:
                 "stopped while retrying a write; the batch will be replayed on restart"
             )
 
-    # -- dead letters ------------------------------------------------------------------
-
     def _dead_letters(self, dead: list[DeadLetter], out: WriteOutcome) -> None:
         if not dead:
             return
-        actions: list[Any] = []
         now = int(time.time() * 1000)
+        actions: list[Any] = []
         for d in dead:
-            key = f"{self.mapping.name}\x00{d.doc_id}\x00{d.version}\x00{d.stage}"
-            doc_id = hashlib.sha1(key.encode()).hexdigest()[:20]
-            actions += [
-                {
-                    "index": {
-                        "_index": self.mapping.dead_letter_index,
-                        "_id": doc_id,
-                        "require_alias": True,
-                    }
-                },
-                self._dead_body(d, now),
-            ]
+            meta = {
+                "_index": self.mapping.dead_letter_index,
+                "_id": bodies.dead_letter_id(self.mapping, d),
+                "require_alias": True,
+            }
+            actions += [{"index": meta}, bodies.dead_letter(self.mapping, self.source, d, now)]
         attempt = 0
         while True:
-            items = self._bulk(actions, False, out)
-            failed = [item for _op, item in items if "error" in item]
+            failed = [item for _op, item in self._bulk(actions, False, out) if "error" in item]
             if not failed:
                 break
             if not all(
@@ -340,21 +317,3 @@ class Sink:
         out.dead_letters += len(dead)
         for d in dead:
             log.warning("dead letter: %s v%d at %s: %s", d.doc_id, d.version, d.stage, d.reason)
-
-    def _dead_body(self, d: DeadLetter, now: int) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "@timestamp": now,
-            "mapping": self.mapping.name,
-            "source": self.source,
-            "target_index": self.mapping.index,
-            "doc_id": d.doc_id,
-            "version": d.version,
-            "op": d.op,
-            "stage": d.stage,
-            "error": {"type": d.error_type, "reason": d.reason},
-        }
-        if d.document is not None:
-            body["document"] = d.document
-        if d.raw is not None:
-            body["raw"] = d.raw
-        return body

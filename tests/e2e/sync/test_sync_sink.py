@@ -177,6 +177,25 @@ def test_merge_retries_when_another_writer_gets_in_between(
     assert doc["bio"] == "updated" and doc["likes_received_7d"] == 3.0
 
 
+def test_merge_reads_a_document_only_when_its_own_last_write_is_unknown(
+    applied: OpenSearch, profiles_mapping: SyncMapping
+) -> None:
+    reads: list[Any] = []
+    real_mget = applied.mget
+
+    def counting_mget(*args: Any, **kwargs: Any) -> Any:
+        reads.append(kwargs["body"]["ids"])
+        return real_mget(*args, **kwargs)
+
+    applied.mget = counting_mget  # type: ignore[method-assign]
+    sink = Sink(applied, profiles_mapping, "test://")
+    sink.write(prepared(profiles_mapping, [member("a", 1)]))
+    sink.write(prepared(profiles_mapping, [member("a", 2, job="pilot"), member("b", 2)]))
+    sink.write(prepared(profiles_mapping, [member("a", 3), gone("b", 3)]))
+    assert reads == [["a"], ["b"]]
+    assert source(applied, "a")["source_version"] == 3 and source(applied, "b") is None
+
+
 def test_merge_creates_a_member_first_seen_through_a_signals_upsert(
     applied: OpenSearch, profiles_mapping: SyncMapping
 ) -> None:

@@ -1,0 +1,76 @@
+"""The JSON the sink sends: bulk metadata, whole and partial documents, dead letters."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from .config import SyncMapping
+from .mapping import MappedDoc
+from .prepare import DeadLetter, PreparedBatch
+
+
+def meta(mapping: SyncMapping, doc_id: str, **extra: Any) -> dict[str, Any]:
+    """Bulk action metadata; ``require_alias`` so a missing alias is an error, never an
+    auto-created concrete index."""
+    return {"_index": mapping.index, "_id": doc_id, "require_alias": True, **extra}
+
+
+def bookkeeping(mapping: SyncMapping, doc: MappedDoc) -> dict[str, Any]:
+    out: dict[str, Any] = {mapping.version_field: doc.version}
+    if mapping.synced_at_field:
+        out[mapping.synced_at_field] = int(time.time() * 1000)
+    return out
+
+
+def whole(mapping: SyncMapping, doc: MappedDoc, batch: PreparedBatch) -> dict[str, Any]:
+    """The complete document (missing fields left out), with its vector."""
+    body = {k: v for k, v in doc.fields.items() if v is not None}
+    body.update(bookkeeping(mapping, doc))
+    embedding = mapping.embedding
+    h = batch.hashes.get(doc.doc_id)
+    if embedding is not None and h is not None:
+        body[embedding.field] = batch.vectors[h]  # numpy: the serializer writes it
+        body[embedding.hash_field] = h
+    return body
+
+
+def partial(
+    mapping: SyncMapping, doc: MappedDoc, batch: PreparedBatch, indexed_hash: str | None
+) -> dict[str, Any]:
+    """The sync's own fields (None clears one the source dropped); the vector only when
+    the text differs from the one the indexed vector was computed from."""
+    body = dict(doc.fields)
+    body.update(bookkeeping(mapping, doc))
+    embedding = mapping.embedding
+    h = batch.hashes.get(doc.doc_id)
+    if embedding is not None and h != indexed_hash:
+        body[embedding.field] = None if h is None else batch.vectors[h]
+        body[embedding.hash_field] = h
+    return body
+
+
+def dead_letter_id(mapping: SyncMapping, d: DeadLetter) -> str:
+    """Deterministic, so a replayed change overwrites its entry instead of adding one."""
+    key = f"{mapping.name}\x00{d.doc_id}\x00{d.version}\x00{d.stage}"
+    return hashlib.sha1(key.encode()).hexdigest()[:20]
+
+
+def dead_letter(mapping: SyncMapping, source: str, d: DeadLetter, now_ms: int) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "@timestamp": now_ms,
+        "mapping": mapping.name,
+        "source": source,
+        "target_index": mapping.index,
+        "doc_id": d.doc_id,
+        "version": d.version,
+        "op": d.op,
+        "stage": d.stage,
+        "error": {"type": d.error_type, "reason": d.reason},
+    }
+    if d.document is not None:
+        body["document"] = d.document
+    if d.raw is not None:
+        body["raw"] = d.raw
+    return body
