@@ -1,0 +1,26 @@
+# The mutuo sync worker (and CLI) with the artifacts it applies.
+FROM python:3.11-slim
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1
+
+WORKDIR /app
+
+# The CPU build of torch first, so sentence-transformers does not pull a CUDA one.
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install .
+
+# mutuo validate/apply and the sync read these from the working directory.
+COPY index_templates ./index_templates
+COPY sync ./sync
+
+RUN useradd --create-home --uid 1000 mutuo && mkdir /state && chown mutuo /state
+USER mutuo
+
+ENTRYPOINT ["mutuo"]
+CMD ["sync", "run", "--state", "/state"]

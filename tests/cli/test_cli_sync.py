@@ -1,0 +1,72 @@
+"""The sync commands as a user runs them: demo, sync run, sync status."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mutuo.cli.app import cli
+from mutuo.demo.changelog import write_population
+from mutuo.sync.changelog import ChangeLogWriter
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for folder in ("index_templates", "sync"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_write_population_does_not_duplicate_members(tmp_path: Path) -> None:
+    log = tmp_path / "changes.jsonl"
+    assert write_population(log, 5) == 5
+    assert write_population(log, 5) == 0
+    assert len(log.read_text().splitlines()) == 5
+
+
+def test_demo_then_sync_run_then_status(project: Path) -> None:
+    runner = CliRunner()
+    url = f"embedded://{project / 'engine'}"
+    result = runner.invoke(cli, ["--opensearch-url", url, "demo", "--members", "12"])
+    assert result.exit_code == 0, result.output
+    assert "profiles holds 12 members" in result.output
+    with ChangeLogWriter(project / ".mutuo/changes.jsonl") as writer:
+        writer.append("delete", "m000003")
+    result = runner.invoke(
+        cli, ["--opensearch-url", url, "sync", "run", "--once", "--json", "--silent"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (
+        summary["run_changes"] == 1
+        and summary["totals"]["deleted"] == 1
+        and summary["totals"]["indexed"] == 12
+    )
+    status = json.loads(runner.invoke(cli, ["sync", "status", "--json"]).output)
+    assert (
+        status["running"] is False and status["phase"] == "stream" and status["caught_up"] is True
+    )
+    assert status["backlog_bytes"] == 0 and status["errors"]["dead_letters"] == 0
+
+
+def test_sync_run_refuses_an_unknown_source(project: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--opensearch-url",
+            "embedded://:memory:",
+            "sync",
+            "run",
+            "--source",
+            "kafka://x",
+            "--once",
+        ],
+    )
+    assert result.exit_code != 0 and "unknown sync source" in str(result.exception)
