@@ -79,7 +79,7 @@ def run_demo(client: OpenSearch, members: int = 500, seed: int = 7) -> DemoRepor
     client.indices.refresh(index=INDEX)
     report = DemoReport(members=members, index_seconds=time.perf_counter() - start)
     viewer = population[0].profile
-    searches = {
+    searches: dict[str, dict[str, Any]] = {
         "bios mentioning hiking or climbing": {"query": {"match": {"bio": "hiking climbing"}}},
         f"active {'/'.join(viewer['seeking'])} members seeking a {viewer['gender']}": {
             "query": {
