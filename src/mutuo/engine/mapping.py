@@ -62,8 +62,13 @@ class Mapping:
 
     # -- definition ------------------------------------------------------------------
 
-    def merge(self, update: dict[str, Any]) -> None:
-        """Apply a put-mapping body: new fields are added, existing ones must not conflict."""
+    def merge(self, update: dict[str, Any], from_template: bool = False) -> None:
+        """Apply a put-mapping body: new fields are added, existing ones must not conflict.
+
+        ``from_template`` layers index-template mappings at index creation, where a later
+        field definition replaces an earlier one instead of conflicting (objects still
+        merge field by field), as OpenSearch's ``INDEX_TEMPLATE`` merge does.
+        """
         update = _expand_dots(copy.deepcopy(update))
         for key in update:
             if key not in _ROOT_KEYS:
@@ -73,7 +78,9 @@ class Mapping:
         merged = copy.deepcopy(self.definition)
         for key, value in update.items():
             if key == "properties":
-                merged["properties"] = _merge_properties(merged.get("properties", {}), value, "")
+                merged["properties"] = _merge_properties(
+                    merged.get("properties", {}), value, "", from_template
+                )
             else:
                 merged[key] = value
         self._rebuild(merged)
@@ -402,7 +409,9 @@ def _is_object(spec: dict[str, Any]) -> bool:
     return "properties" in spec or spec.get("type") in (None, "object")
 
 
-def _merge_properties(old: dict[str, Any], new: dict[str, Any], prefix: str) -> dict[str, Any]:
+def _merge_properties(
+    old: dict[str, Any], new: dict[str, Any], prefix: str, replace: bool = False
+) -> dict[str, Any]:
     merged = dict(old)
     for name, spec in new.items():
         path = _join(prefix, name)
@@ -413,11 +422,14 @@ def _merge_properties(old: dict[str, Any], new: dict[str, Any], prefix: str) -> 
         if _is_object(current) and _is_object(spec):
             node = {**current, **{k: v for k, v in spec.items() if k != "properties"}}
             node["properties"] = _merge_properties(
-                current.get("properties", {}), spec.get("properties", {}), path
+                current.get("properties", {}), spec.get("properties", {}), path, replace
             )
             if not node["properties"] and "properties" not in current and "properties" not in spec:
                 node.pop("properties")
             merged[name] = node
+            continue
+        if replace:
+            merged[name] = spec
             continue
         old_type = current.get("type", "object")
         new_type = spec.get("type", "object")
@@ -480,12 +492,26 @@ def _collect(
 
 
 def _sorted_props(node: Any) -> Any:
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key in ("properties", "fields") and isinstance(value, dict):
-                out[key] = {k: _sorted_props(value[k]) for k in sorted(value)}
-            else:
-                out[key] = value
-        return out
-    return node
+    """Render a definition as OpenSearch prints it: properties sorted by name, an object
+    node typed ``object`` only when it has no properties, ``dynamic`` as a string."""
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("properties", "fields") and isinstance(value, dict):
+            out[key] = {k: _render_child(value[k]) for k in sorted(value)}
+        elif key == "dynamic":
+            out[key] = str(value).lower()
+        else:
+            out[key] = value
+    return out
+
+
+def _render_child(spec: Any) -> Any:
+    if not isinstance(spec, dict) or not _is_object(spec):
+        return _sorted_props(spec)
+    rendered = {k: v for k, v in _sorted_props(spec).items() if k != "type"}
+    if not rendered.get("properties"):
+        rendered.pop("properties", None)
+        rendered = {"type": "object", **rendered}
+    return rendered
