@@ -496,7 +496,7 @@ def _sorted_props(node: Any) -> Any:
     node typed ``object`` only when it has no properties, ``dynamic`` as a string."""
     if not isinstance(node, dict):
         return node
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key in ("properties", "fields") and isinstance(value, dict):
             out[key] = {k: _render_child(value[k]) for k in sorted(value)}
