@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,13 @@ from . import dates, geo
 from .errors import IllegalArgumentError, MapperParsingError, StrictDynamicMappingError
 from .fields import GEO_POINT, VECTOR, FieldMapper
 
-_DYNAMIC_DATE_FORMATS = ["strict_date_optional_time", "yyyy/MM/dd HH:mm:ss Z||yyyy/MM/dd Z"]
+# RootObjectMapper's defaults: ISO dates, then slash dates (whose mapping names the format)
+_DYNAMIC_DATE_FORMATS = [
+    "strict_date_optional_time",
+    "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis",
+]
+_JAVA_LONG = re.compile(r"[+-]?\d+")
+_JAVA_DOUBLE = re.compile(r"[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)")
 _ROOT_KEYS = {
     "properties",
     "dynamic",
@@ -291,29 +298,7 @@ class Mapping:
         if isinstance(sample, float):
             return {"type": "float"}
         if isinstance(sample, str):
-            if root.get("date_detection", True):
-                for fmt in root.get("dynamic_date_formats", _DYNAMIC_DATE_FORMATS):
-                    try:
-                        dates.date_format(fmt).parse(sample)
-                    except ValueError:
-                        continue
-                    if any(c.isdigit() for c in sample) and not sample.lstrip("-").isdigit():
-                        return (
-                            {"type": "date"}
-                            if fmt == _DYNAMIC_DATE_FORMATS[0]
-                            else {"type": "date", "format": fmt}
-                        )
-            if root.get("numeric_detection", False):
-                try:
-                    int(sample)
-                    return {"type": "long"}
-                except ValueError:
-                    try:
-                        float(sample)
-                        return {"type": "float"}
-                    except ValueError:
-                        pass
-            return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
+            return _dynamic_string(sample, root)
         return None
 
     def _dynamic_template(self, path: str, sample: Any) -> dict[str, Any] | None:
@@ -339,6 +324,26 @@ class Mapping:
 
 
 # -- helpers -----------------------------------------------------------------------------
+
+
+def _dynamic_string(sample: str, root: dict[str, Any]) -> dict[str, Any]:
+    """The mapping of a new string field: a number (with numeric_detection), a date, or
+    text with a keyword sub-field. Strings Java reads as numbers are never dates."""
+    as_long = _JAVA_LONG.fullmatch(sample) is not None and -(2**63) <= int(sample) < 2**63
+    as_double = _JAVA_DOUBLE.fullmatch(sample.strip()) is not None
+    if root.get("numeric_detection", False) and (as_long or as_double):
+        return {"type": "long" if as_long else "float"}
+    if not as_long and not as_double and root.get("date_detection", True):
+        formats = root.get("dynamic_date_formats", _DYNAMIC_DATE_FORMATS)
+        for fmt in [formats] if isinstance(formats, str) else formats:
+            try:
+                dates.date_format(fmt).parse(sample)
+            except ValueError:
+                continue
+            if fmt == _DYNAMIC_DATE_FORMATS[0]:
+                return {"type": "date"}
+            return {"type": "date", "format": fmt, "print_format": fmt.split("||")[0]}
+    return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
 
 
 def _join(prefix: str, key: str) -> str:

@@ -38,8 +38,14 @@ def single_index(engine: Engine, name: str) -> Index:
 
 
 def get_document(
-    engine: Engine, index: Index, doc_id: str, params: dict[str, str], body_source: Any = None
+    engine: Engine,
+    index: Index,
+    doc_id: str,
+    params: dict[str, str],
+    body_source: Any = None,
+    verbatim: bool = False,
 ) -> dict[str, Any]:
+    """A GET response; ``verbatim`` embeds an unfiltered ``_source`` as the bytes sent."""
     if params.get("refresh") in ("", "true"):
         index.refresh()
     state = index.current(doc_id)
@@ -68,7 +74,9 @@ def get_document(
     fetch, includes, excludes = from_params(params, body_source)
     if fetch and index.mapping.source_enabled and "stored_fields" not in params:
         raw = engine.store.source(index.uuid, doc_id)
-        if raw is not None:
+        if raw is not None and verbatim and not includes and not excludes:
+            out["_source"] = codec.RawJson(raw)
+        elif raw is not None:
             out["_source"] = filter_source(codec.loads(raw), includes, excludes)
     return out
 
@@ -102,12 +110,12 @@ def register(router: Router, engine: Engine) -> None:
 
     def get_doc(req: Request) -> Response:
         index = single_index(engine, req.path_params["index"])
-        result = get_document(engine, index, req.path_params["id"], req.params)
+        result = get_document(engine, index, req.path_params["id"], req.params, verbatim=True)
         return Response(200 if result["found"] else 404, result)
 
     def get_source(req: Request) -> Response:
         index = single_index(engine, req.path_params["index"])
-        result = get_document(engine, index, req.path_params["id"], req.params)
+        result = get_document(engine, index, req.path_params["id"], req.params, verbatim=True)
         if not result["found"]:
             raise OpenSearchError(
                 f"Document not found [{index.name}]/[{req.path_params['id']}]",
@@ -152,7 +160,7 @@ def register(router: Router, engine: Engine) -> None:
                         params["_source_includes"] = ",".join(inc)
                     if exc:
                         params["_source_excludes"] = ",".join(exc)
-                docs.append(get_document(engine, index, doc_id, params))
+                docs.append(get_document(engine, index, doc_id, params, verbatim=True))
             except OpenSearchError as err:
                 docs.append(
                     {"_index": name, "_id": doc_id, "error": err.to_dict(with_root_cause=True)}
