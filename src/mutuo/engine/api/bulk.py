@@ -8,6 +8,7 @@ response acknowledges it.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -148,6 +149,17 @@ class _BulkRun:
         self.default_require_alias = req.flag("require_alias")
         self.default_pipeline = req.params.get("pipeline")
 
+    def create_missing_indices(self, ops: list[BulkOp]) -> None:
+        """Auto-create the indices that writes name before any item runs, as OpenSearch's
+        bulk action does, so a delete ahead of the first write to a new index finds it."""
+        for op in ops:
+            name = op.meta.get("_index", self.default_index)
+            if op.action == "delete" or name is None:
+                continue
+            require_alias = bool(op.meta.get("require_alias", self.default_require_alias))
+            with contextlib.suppress(OpenSearchError):  # the item reports the error
+                self.engine.resolve_write(name, require_alias=require_alias)
+
     def item(self, op: BulkOp) -> dict[str, Any]:
         name = op.meta.get("_index", self.default_index)
         doc_id = None if op.meta.get("_id") is None else str(op.meta["_id"])
@@ -203,6 +215,7 @@ def register_bulk(router: Router, engine: Engine) -> None:
         policy = refresh_policy(req.params)
         ops = parse_bulk(req.body)
         run = _BulkRun(engine, req)
+        run.create_missing_indices(ops)
         results = [run.item(op) for op in ops]
         run.batch.commit()
         refreshed: dict[str, Any] = {}
