@@ -117,9 +117,17 @@ class Index:
             / 1000
         )
 
+    @property
+    def replicas(self) -> int:
+        """Replica copies configured; ``auto_expand_replicas`` (``0-1``, ``0-all``) expands
+        to its lower bound on a single node, as OpenSearch does."""
+        auto = str(self.settings.get("index.auto_expand_replicas", "false"))
+        if auto != "false" and "-" in auto:
+            return int(auto.split("-", 1)[0])
+        return self.setting_int("index.number_of_replicas", 1)
+
     def shards_header(self) -> dict[str, int]:
-        replicas = self.setting_int("index.number_of_replicas", 1)
-        return {"total": 1 + replicas, "successful": 1, "failed": 0}
+        return {"total": 1 + self.replicas, "successful": 1, "failed": 0}
 
     # -- versioning ------------------------------------------------------------------
 
