@@ -23,6 +23,7 @@ from .errors import (
     IllegalArgumentError,
     MapperParsingError,
     OpenSearchError,
+    RoutingMissingError,
 )
 from .index import PRIMARY_TERM, Index, Versioning
 from .source_filter import filter_source
@@ -43,6 +44,11 @@ def parse_source(raw: bytes) -> Any:
         return codec.loads(raw)
     except JsonParseError as err:
         raise MapperParsingError("failed to parse", caused_by=err) from None
+
+
+def check_routing(index: Index, doc_id: str, v: Versioning) -> None:
+    if v.routing is None and index.mapping.routing_required:
+        raise RoutingMissingError(index.name, doc_id)
 
 
 def check_pipeline(index: Index, requested: str | None) -> None:
@@ -101,27 +107,28 @@ class WriteBatch:
                 error_type="mapper_parsing_exception",
                 caused_by=IllegalArgumentError("document must be a JSON object"),
             )
+        check_routing(index, doc_id, v)
         version = index.check(doc_id, v)
         state = index.current(doc_id)
         created = state is None or state.deleted
         if raw is None:
             raw = codec.dumps(source)
         parsed = self._parse(index, source, doc_id)
-        row = index.record_write(
-            doc_id, version, raw if index.mapping.source_enabled else b"{}", parsed
-        )
+        stored = raw if index.mapping.source_enabled else b"{}"
+        row = index.record_write(doc_id, version, stored, parsed, v.routing)
         self._add(index, row)
         return self._result(
             index, row, "created" if created else "updated", 201 if created else 200
         )
 
     def delete(self, index: Index, doc_id: str, v: Versioning) -> dict[str, Any]:
+        check_routing(index, doc_id, v)
         state = index.current(doc_id)
         exists = state is not None and not state.deleted
         version = index.check(doc_id, v)
         if v.version_type == "internal" and not exists:
             version = 1 if state is None else state.version + 1
-        row = index.record_delete(doc_id, version)
+        row = index.record_delete(doc_id, version, v.routing)
         self._add(index, row)
         return self._result(
             index, row, "deleted" if exists else "not_found", 200 if exists else 404
@@ -165,7 +172,10 @@ class WriteBatch:
                 doc_id,
                 new_source,
                 Versioning(
-                    op_type="create", if_seq_no=v.if_seq_no, if_primary_term=v.if_primary_term
+                    op_type="create",
+                    if_seq_no=v.if_seq_no,
+                    if_primary_term=v.if_primary_term,
+                    routing=v.routing,
                 ),
             )
             result["result"] = "created"
@@ -174,6 +184,10 @@ class WriteBatch:
             raise ActionRequestValidationError("script or doc is missing")
         if not isinstance(patch, dict):
             raise IllegalArgumentError("[doc] must be an object")
+        guard = Versioning(
+            if_seq_no=v.if_seq_no, if_primary_term=v.if_primary_term, routing=v.routing
+        )
+        index.check(doc_id, guard)  # a stale if_seq_no conflicts even when nothing changes
         current = self.engine_source(index, doc_id)
         merged = deep_merge(current, patch)
         if body.get("detect_noop", True) and merged == current:
@@ -189,12 +203,7 @@ class WriteBatch:
                 "status": 200,
             }
             return self._with_get(result, current, source_spec)
-        result = self.index(
-            index,
-            doc_id,
-            merged,
-            Versioning(if_seq_no=v.if_seq_no, if_primary_term=v.if_primary_term),
-        )
+        result = self.index(index, doc_id, merged, guard)
         return self._with_get(result, merged, source_spec)
 
     def engine_source(self, index: Index, doc_id: str) -> dict[str, Any]:

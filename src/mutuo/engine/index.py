@@ -30,17 +30,19 @@ class DocState:
     seq_no: int
     deleted: bool
     deleted_at: float | None = None
+    routing: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Versioning:
-    """The concurrency controls of one write request."""
+    """The concurrency controls (and the routing value) of one write request."""
 
     version: int | None = None
     version_type: str = "internal"
     if_seq_no: int | None = None
     if_primary_term: int | None = None
     op_type: str = "index"  # index | create | delete | update
+    routing: str | None = None
 
 
 class Index:
@@ -204,23 +206,28 @@ class Index:
     # -- applying writes (after the checks, before the store commit) -------------------
 
     def record_write(
-        self, doc_id: str, version: int, source: bytes, parsed: ParsedDocument
+        self,
+        doc_id: str,
+        version: int,
+        source: bytes,
+        parsed: ParsedDocument,
+        routing: str | None = None,
     ) -> DocRow:
         self._shadow(doc_id)
         seq_no = self.next_seq_no
         self.next_seq_no += 1
-        self.docs[doc_id] = DocState(version, seq_no, False)
+        self.docs[doc_id] = DocState(version, seq_no, False, routing=routing)
         self.shard.enqueue(PendingOp(doc_id, seq_no, version, parsed.values))
-        return DocRow(doc_id, seq_no, PRIMARY_TERM, version, False, None, source)
+        return DocRow(doc_id, seq_no, PRIMARY_TERM, version, False, None, source, routing)
 
-    def record_delete(self, doc_id: str, version: int) -> DocRow:
+    def record_delete(self, doc_id: str, version: int, routing: str | None = None) -> DocRow:
         self._shadow(doc_id)
         seq_no = self.next_seq_no
         self.next_seq_no += 1
         now = time.time()
-        self.docs[doc_id] = DocState(version, seq_no, True, now)
+        self.docs[doc_id] = DocState(version, seq_no, True, now, routing)
         self.shard.enqueue(PendingOp(doc_id, seq_no, version, None))
-        return DocRow(doc_id, seq_no, PRIMARY_TERM, version, True, now, None)
+        return DocRow(doc_id, seq_no, PRIMARY_TERM, version, True, now, None, routing)
 
     def _shadow(self, doc_id: str) -> None:
         """Keep the source that searches still see until the next refresh.
@@ -245,7 +252,9 @@ class Index:
     def load_row(self, row: DocRow) -> None:
         """Replay one stored row at open (rows come in sequence-number order)."""
         self.next_seq_no = max(self.next_seq_no, row.seq_no + 1)
-        self.docs[row.id] = DocState(row.version, row.seq_no, row.deleted, row.deleted_at)
+        self.docs[row.id] = DocState(
+            row.version, row.seq_no, row.deleted, row.deleted_at, row.routing
+        )
 
 
 def validate_index_name(name: str) -> None:

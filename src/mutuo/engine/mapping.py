@@ -124,6 +124,10 @@ class Mapping:
         return sorted(p for p in self.fields if fnmatch.fnmatchcase(p, pattern))
 
     @property
+    def routing_required(self) -> bool:
+        return bool(self.definition.get("_routing", {}).get("required", False))
+
+    @property
     def source_enabled(self) -> bool:
         return bool(self.definition.get("_source", {}).get("enabled", True))
 

@@ -20,7 +20,7 @@ from ..errors import ActionRequestValidationError, IllegalArgumentError, OpenSea
 from ..index import Index, Versioning
 from ..router import Request, Response, Router
 from ..source_filter import from_params, parse_spec
-from .write_options import apply_refresh, refresh_policy
+from .write_options import alias_routing, apply_refresh, refresh_policy
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -179,13 +179,16 @@ class _BulkRun:
             name, require_alias=require_alias, auto_create=op.action != "delete"
         )
         self.touched[index.name] = index
+        routing = op.meta.get("routing", self.req.params.get("routing"))
         versioning = Versioning(
             version=op.meta.get("version"),
             version_type=op.meta.get("version_type", "internal"),
             if_seq_no=op.meta.get("if_seq_no"),
             if_primary_term=op.meta.get("if_primary_term"),
             op_type=op.op_type,
+            routing=None if routing is None else str(routing),
         )
+        versioning = alias_routing(name, index, versioning)
         if op.action in ("index", "create"):
             assert op.raw is not None
             check_pipeline(index, op.meta.get("pipeline", self.default_pipeline))
