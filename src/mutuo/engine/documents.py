@@ -13,6 +13,7 @@ import base64
 import copy
 import difflib
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import codec
@@ -142,6 +143,7 @@ class WriteBatch:
         v: Versioning,
         source_spec: tuple[bool, list[str], list[str]] | None,
     ) -> dict[str, Any]:
+        """A partial update (``doc``), or an upsert when the document does not exist."""
         check_update_body(body)
         if v.version_type != "internal":
             raise ActionRequestValidationError(
@@ -153,46 +155,22 @@ class WriteBatch:
                 "partial [doc] instead"
             )
         state = index.current(doc_id)
-        exists = state is not None and not state.deleted
+        if state is None or state.deleted:
+            source = self._upsert_source(index, doc_id, body)
+            create = replace(v, version=None, op_type="create")
+            result = {**self.index(index, doc_id, source, create), "result": "created"}
+            return self._with_get(result, source, source_spec)
         patch = body.get("doc")
-        if not exists:
-            if body.get("doc_as_upsert") and patch is not None:
-                new_source = patch
-            elif "upsert" in body:
-                new_source = body["upsert"]
-            else:
-                raise DocumentMissingError(
-                    f"[{doc_id}]: document missing",
-                    index=index.name,
-                    index_uuid=index.uuid,
-                    shard="0",
-                )
-            result = self.index(
-                index,
-                doc_id,
-                new_source,
-                Versioning(
-                    op_type="create",
-                    if_seq_no=v.if_seq_no,
-                    if_primary_term=v.if_primary_term,
-                    routing=v.routing,
-                ),
-            )
-            result["result"] = "created"
-            return self._with_get(result, new_source, source_spec)
         if patch is None:
             raise ActionRequestValidationError("script or doc is missing")
         if not isinstance(patch, dict):
             raise IllegalArgumentError("[doc] must be an object")
-        guard = Versioning(
-            if_seq_no=v.if_seq_no, if_primary_term=v.if_primary_term, routing=v.routing
-        )
+        guard = replace(v, version=None, op_type="index")
         index.check(doc_id, guard)  # a stale if_seq_no conflicts even when nothing changes
         current = self.engine_source(index, doc_id)
         merged = deep_merge(current, patch)
         if body.get("detect_noop", True) and merged == current:
-            assert state is not None
-            result = {
+            noop = {
                 "_index": index.name,
                 "_id": doc_id,
                 "_version": state.version,
@@ -202,9 +180,20 @@ class WriteBatch:
                 "_primary_term": PRIMARY_TERM,
                 "status": 200,
             }
-            return self._with_get(result, current, source_spec)
+            return self._with_get(noop, current, source_spec)
         result = self.index(index, doc_id, merged, guard)
         return self._with_get(result, merged, source_spec)
+
+    @staticmethod
+    def _upsert_source(index: Index, doc_id: str, body: dict[str, Any]) -> Any:
+        """What an update of a missing document creates: ``doc`` as upsert, or ``upsert``."""
+        if body.get("doc_as_upsert") and body.get("doc") is not None:
+            return body["doc"]
+        if "upsert" in body:
+            return body["upsert"]
+        raise DocumentMissingError(
+            f"[{doc_id}]: document missing", index=index.name, index_uuid=index.uuid, shard="0"
+        )
 
     def engine_source(self, index: Index, doc_id: str) -> dict[str, Any]:
         """The latest source of a live doc: this batch's pending row, else the store."""
