@@ -36,7 +36,10 @@ def test_demo_then_sync_run_then_status(project: Path) -> None:
     url = f"embedded://{project / 'engine'}"
     result = runner.invoke(cli, ["--opensearch-url", url, "demo", "--members", "12"])
     assert result.exit_code == 0, result.output
-    assert "profiles holds 12 members" in result.output
+    assert (
+        "Synced 12 members from the change log" in result.output
+        and "(12 embedded)" in result.output
+    )
     with ChangeLogWriter(project / ".mutuo/changes.jsonl") as writer:
         writer.append("delete", "m000003")
     result = runner.invoke(

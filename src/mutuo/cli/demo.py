@@ -1,69 +1,55 @@
-"""``mutuo demo``: a synthetic marketplace, synced into the embedded engine with embeddings.
-
-The first part of the demo loop (issue 7 adds behaviour, signals, training and
-recommendations): generate members into the change log, apply the artifacts, sync.
-"""
+"""``mutuo demo``: the whole product on generated data, on the embedded engine by default."""
 
 from __future__ import annotations
 
-import click
+import json
 
-from ..artifacts.apply import apply_plan, load_artifacts, make_plan
+import click
+from rich.console import Console
+from rich.table import Table
+
 from ..client import connect
-from ..demo.changelog import write_population
-from ..sync.config import load_mapping
-from ..sync.embedder import Embedder
-from ..sync.sources import FileSource
-from ..sync.state import SyncState
-from ..sync.worker import SyncWorker, WorkerOptions
+from ..demo.run import run_demo
 
 
 @click.command()
-@click.option("--members", default=2000, show_default=True, help="Members to generate.")
+@click.option("--members", default=500, show_default=True, help="Synthetic members to generate.")
 @click.option("--seed", default=7, show_default=True)
-@click.option(
-    "--log",
-    "log_path",
-    default=".mutuo/changes.jsonl",
-    show_default=True,
-    help="The change log (the sync's file:// source).",
-)
-@click.option("--state", "state_dir", default=".mutuo/sync/profiles", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def demo(ctx: click.Context, members: int, seed: int, log_path: str, state_dir: str) -> None:
-    """Generate members into the change log and sync them, with embeddings.
+def demo(ctx: click.Context, members: int, seed: int, as_json: bool) -> None:
+    """Generate a synthetic marketplace, sync it (with embeddings) and search it.
+
+    The members are written into the change log (.mutuo/changes.jsonl), the artifacts
+    applied, and the sync worker indexes the log into the profiles alias.
 
     \b
     Example:
       mutuo demo --members 500
+      mutuo --opensearch-url http://localhost:9200 demo
     """
-    client = connect(ctx.obj["opensearch_url"])
+    client = connect(ctx.obj.get("opensearch_url"))
     try:
-        plan = make_plan(client, load_artifacts("."))
-        applied = apply_plan(client, plan, lambda _m: None)
-        click.echo(f"artifacts: {applied} change(s) applied")
-        written = write_population(log_path, members, seed)
-        click.echo(
-            f"change log {log_path}: {written} member(s) written"
-            if written
-            else f"change log {log_path}: already written"
-        )
-        mapping = load_mapping("sync/profiles.yaml")
-        source = FileSource(log_path, mapping.collection)
-        state = SyncState(state_dir, source=source.description, mapping=mapping.name)
-        try:
-            summary = SyncWorker(
-                client, mapping, source, state, Embedder(), WorkerOptions(once=True)
-            ).run()
-        finally:
-            state.close()
-        client.indices.refresh(index=mapping.index)
-        count = client.count(index=mapping.index)["count"]
-        click.echo(
-            f"sync: {summary.run_changes} change(s) in {summary.seconds:.1f} s ({summary.totals.embedded} embedded); {mapping.index} holds {count} members"
-        )
+        report = run_demo(client, members=members, seed=seed)
     finally:
         client.close()
+    if as_json:
+        click.echo(json.dumps(report.__dict__, indent=2))
+        return
+    console = Console()
+    console.print(
+        f"[bold]Synced {report.members} members[/] from the change log in "
+        f"{report.index_seconds:.2f}s ({report.embedded} embedded)"
+    )
+    for search in report.searches:
+        table = Table(title=f"{search['title']} ({search['total']} matches)")
+        for column in ("id", "score", "age", "city", "headline"):
+            table.add_column(column)
+        for hit in search["hits"]:
+            table.add_row(
+                hit["id"], str(hit["score"]), str(hit["age"]), hit["city"], hit["headline"]
+            )
+        console.print(table)
 
 
 def register(group: click.Group) -> None:

@@ -13,14 +13,18 @@ import base64
 import copy
 import difflib
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import codec
+from .codec import JsonParseError
 from .errors import (
     ActionRequestValidationError,
     DocumentMissingError,
     IllegalArgumentError,
+    MapperParsingError,
     OpenSearchError,
+    RoutingMissingError,
 )
 from .index import PRIMARY_TERM, Index, Versioning
 from .source_filter import filter_source
@@ -33,6 +37,31 @@ if TYPE_CHECKING:
 def auto_id() -> str:
     """A 20-character URL-safe id, like OpenSearch's time-based UUIDs."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode()[:20]
+
+
+def parse_source(raw: bytes) -> Any:
+    """A document body as sent; unparseable JSON fails the way indexing it fails."""
+    try:
+        return codec.loads(raw)
+    except JsonParseError as err:
+        raise MapperParsingError("failed to parse", caused_by=err) from None
+
+
+def check_routing(index: Index, doc_id: str, v: Versioning) -> None:
+    if v.routing is None and index.mapping.routing_required:
+        raise RoutingMissingError(index.name, doc_id)
+
+
+def check_pipeline(index: Index, requested: str | None) -> None:
+    """Refuse writes that name an ingest pipeline: the embedded engine has none.
+
+    OpenSearch answers a missing pipeline with this error, so a request that relies on a
+    pipeline never silently indexes the unprocessed document.
+    """
+    pipeline = requested or index.settings.get("index.default_pipeline")
+    for name in (pipeline, index.settings.get("index.final_pipeline")):
+        if name and name != "_none":
+            raise IllegalArgumentError(f"pipeline with id [{name}] does not exist")
 
 
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -80,15 +109,15 @@ class WriteBatch:
                 error_type="mapper_parsing_exception",
                 caused_by=IllegalArgumentError("document must be a JSON object"),
             )
+        check_routing(index, doc_id, v)
         version = index.check(doc_id, v)
         state = index.current(doc_id)
         created = state is None or state.deleted
         if raw is None:
             raw = codec.dumps(source)
         parsed = self._parse(index, source, doc_id)
-        row = index.record_write(
-            doc_id, version, raw if index.mapping.source_enabled else b"{}", parsed
-        )
+        stored = raw if index.mapping.source_enabled else b"{}"
+        row = index.record_write(doc_id, version, stored, parsed, v.routing)
         self._add(index, row)
         return self._result(
             index, row, "created" if created else "updated", 201 if created else 200
@@ -96,12 +125,13 @@ class WriteBatch:
 
     def delete(self, index: Index, doc_id: str, v: Versioning) -> dict[str, Any]:
         index.check_write_block(is_delete=True)
+        check_routing(index, doc_id, v)
         state = index.current(doc_id)
         exists = state is not None and not state.deleted
         version = index.check(doc_id, v)
         if v.version_type == "internal" and not exists:
             version = 1 if state is None else state.version + 1
-        row = index.record_delete(doc_id, version)
+        row = index.record_delete(doc_id, version, v.routing)
         self._add(index, row)
         return self._result(
             index, row, "deleted" if exists else "not_found", 200 if exists else 404
@@ -115,6 +145,7 @@ class WriteBatch:
         v: Versioning,
         source_spec: tuple[bool, list[str], list[str]] | None,
     ) -> dict[str, Any]:
+        """A partial update (``doc``), or an upsert when the document does not exist."""
         check_update_body(body)
         index.check_write_block()
         if v.version_type != "internal":
@@ -127,39 +158,22 @@ class WriteBatch:
                 "partial [doc] instead"
             )
         state = index.current(doc_id)
-        exists = state is not None and not state.deleted
+        if state is None or state.deleted:
+            source = self._upsert_source(index, doc_id, body)
+            create = replace(v, version=None, op_type="create")
+            result = {**self.index(index, doc_id, source, create), "result": "created"}
+            return self._with_get(result, source, source_spec)
         patch = body.get("doc")
-        if not exists:
-            if body.get("doc_as_upsert") and patch is not None:
-                new_source = patch
-            elif "upsert" in body:
-                new_source = body["upsert"]
-            else:
-                raise DocumentMissingError(
-                    f"[{doc_id}]: document missing",
-                    index=index.name,
-                    index_uuid=index.uuid,
-                    shard="0",
-                )
-            result = self.index(
-                index,
-                doc_id,
-                new_source,
-                Versioning(
-                    op_type="create", if_seq_no=v.if_seq_no, if_primary_term=v.if_primary_term
-                ),
-            )
-            result["result"] = "created"
-            return self._with_get(result, new_source, source_spec)
         if patch is None:
             raise ActionRequestValidationError("script or doc is missing")
         if not isinstance(patch, dict):
             raise IllegalArgumentError("[doc] must be an object")
+        guard = replace(v, version=None, op_type="index")
+        index.check(doc_id, guard)  # a stale if_seq_no conflicts even when nothing changes
         current = self.engine_source(index, doc_id)
         merged = deep_merge(current, patch)
         if body.get("detect_noop", True) and merged == current:
-            assert state is not None
-            result = {
+            noop = {
                 "_index": index.name,
                 "_id": doc_id,
                 "_version": state.version,
@@ -169,14 +183,20 @@ class WriteBatch:
                 "_primary_term": PRIMARY_TERM,
                 "status": 200,
             }
-            return self._with_get(result, current, source_spec)
-        result = self.index(
-            index,
-            doc_id,
-            merged,
-            Versioning(if_seq_no=v.if_seq_no, if_primary_term=v.if_primary_term),
-        )
+            return self._with_get(noop, current, source_spec)
+        result = self.index(index, doc_id, merged, guard)
         return self._with_get(result, merged, source_spec)
+
+    @staticmethod
+    def _upsert_source(index: Index, doc_id: str, body: dict[str, Any]) -> Any:
+        """What an update of a missing document creates: ``doc`` as upsert, or ``upsert``."""
+        if body.get("doc_as_upsert") and body.get("doc") is not None:
+            return body["doc"]
+        if "upsert" in body:
+            return body["upsert"]
+        raise DocumentMissingError(
+            f"[{doc_id}]: document missing", index=index.name, index_uuid=index.uuid, shard="0"
+        )
 
     def engine_source(self, index: Index, doc_id: str) -> dict[str, Any]:
         """The latest source of a live doc: this batch's pending row, else the store."""

@@ -23,6 +23,7 @@ so that opensearch-py raises the same exception classes against both engines.
     ├── DocumentMissingError             404 document_missing_exception
     ├── AliasesNotFoundError             404 aliases_not_found_exception
     ├── ClusterBlockError                403 cluster_block_exception (index.blocks.*)
+    ├── RoutingMissingError              400 routing_missing_exception
     ├── VersionConflictError             409 version_conflict_engine_exception
     └── EngineLockedError                500 engine_locked_exception (a second writer)
 """
@@ -178,6 +179,14 @@ class AliasesNotFoundError(OpenSearchError):
 class ClusterBlockError(OpenSearchError):
     status = 403
     error_type = "cluster_block_exception"
+
+
+class RoutingMissingError(OpenSearchError):
+    status = 400
+    error_type = "routing_missing_exception"
+
+    def __init__(self, index: str, doc_id: str) -> None:
+        super().__init__(f"routing is required for [{index}]/[{doc_id}]", index=index)
 
 
 class VersionConflictError(OpenSearchError):

@@ -14,11 +14,11 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import dates, geo
+from . import geo
+from .dynamic_mapping import dynamic_definition
 from .errors import IllegalArgumentError, MapperParsingError, StrictDynamicMappingError
 from .fields import GEO_POINT, VECTOR, FieldMapper
 
-_DYNAMIC_DATE_FORMATS = ["strict_date_optional_time", "yyyy/MM/dd HH:mm:ss Z||yyyy/MM/dd Z"]
 _ROOT_KEYS = {
     "properties",
     "dynamic",
@@ -62,8 +62,13 @@ class Mapping:
 
     # -- definition ------------------------------------------------------------------
 
-    def merge(self, update: dict[str, Any]) -> None:
-        """Apply a put-mapping body: new fields are added, existing ones must not conflict."""
+    def merge(self, update: dict[str, Any], from_template: bool = False) -> None:
+        """Apply a put-mapping body: new fields are added, existing ones must not conflict.
+
+        ``from_template`` layers index-template mappings at index creation, where a later
+        field definition replaces an earlier one instead of conflicting (objects still
+        merge field by field), as OpenSearch's ``INDEX_TEMPLATE`` merge does.
+        """
         update = _expand_dots(copy.deepcopy(update))
         for key in update:
             if key not in _ROOT_KEYS:
@@ -73,7 +78,9 @@ class Mapping:
         merged = copy.deepcopy(self.definition)
         for key, value in update.items():
             if key == "properties":
-                merged["properties"] = _merge_properties(merged.get("properties", {}), value, "")
+                merged["properties"] = _merge_properties(
+                    merged.get("properties", {}), value, "", from_template
+                )
             else:
                 merged[key] = value
         self._rebuild(merged)
@@ -108,6 +115,10 @@ class Mapping:
         if "*" not in pattern:
             return [pattern] if pattern in self.fields else []
         return sorted(p for p in self.fields if fnmatch.fnmatchcase(p, pattern))
+
+    @property
+    def routing_required(self) -> bool:
+        return bool(self.definition.get("_routing", {}).get("required", False))
 
     @property
     def source_enabled(self) -> bool:
@@ -251,7 +262,7 @@ class Mapping:
             raise StrictDynamicMappingError(
                 f"mapping set to strict, dynamic introduction of [{path.rsplit('.', 1)[-1]}] within [{parent}] is not allowed"
             )
-        definition = self._dynamic_definition(path, value)
+        definition = dynamic_definition(self.objects[""], path, value)
         if definition is None:
             return False
         # parents are mapped already (documents are walked level by level), so the update
@@ -265,71 +276,6 @@ class Mapping:
         doc.mapping_changed = True
         return True
 
-    def _dynamic_definition(self, path: str, value: Any) -> dict[str, Any] | None:
-        sample = value
-        if isinstance(value, list):
-            sample = next((v for v in value if v is not None), None)
-            if sample is None:
-                return None
-        template = self._dynamic_template(path, sample)
-        if template is not None:
-            return template
-        root = self.objects[""]
-        if isinstance(sample, dict):
-            return {"properties": {}}
-        if isinstance(sample, bool):
-            return {"type": "boolean"}
-        if isinstance(sample, int):
-            return {"type": "long"}
-        if isinstance(sample, float):
-            return {"type": "float"}
-        if isinstance(sample, str):
-            if root.get("date_detection", True):
-                for fmt in root.get("dynamic_date_formats", _DYNAMIC_DATE_FORMATS):
-                    try:
-                        dates.date_format(fmt).parse(sample)
-                    except ValueError:
-                        continue
-                    if any(c.isdigit() for c in sample) and not sample.lstrip("-").isdigit():
-                        return (
-                            {"type": "date"}
-                            if fmt == _DYNAMIC_DATE_FORMATS[0]
-                            else {"type": "date", "format": fmt}
-                        )
-            if root.get("numeric_detection", False):
-                try:
-                    int(sample)
-                    return {"type": "long"}
-                except ValueError:
-                    try:
-                        float(sample)
-                        return {"type": "float"}
-                    except ValueError:
-                        pass
-            return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
-        return None
-
-    def _dynamic_template(self, path: str, sample: Any) -> dict[str, Any] | None:
-        name = path.rsplit(".", 1)[-1]
-        kind = _json_kind(sample)
-        for entry in self.objects[""].get("dynamic_templates", []):
-            ((_tname, spec),) = entry.items()
-            if "match_mapping_type" in spec and spec["match_mapping_type"] not in ("*", kind):
-                continue
-            if "match" in spec and not fnmatch.fnmatchcase(name, spec["match"]):
-                continue
-            if "unmatch" in spec and fnmatch.fnmatchcase(name, spec["unmatch"]):
-                continue
-            if "path_match" in spec and not fnmatch.fnmatchcase(path, spec["path_match"]):
-                continue
-            if "path_unmatch" in spec and fnmatch.fnmatchcase(path, spec["path_unmatch"]):
-                continue
-            mapping = copy.deepcopy(spec.get("mapping", {}))
-            if mapping.get("type") == "{dynamic_type}":
-                mapping["type"] = _dynamic_type(sample)
-            return _substitute(mapping, name, _dynamic_type(sample))
-        return None
-
 
 # -- helpers -----------------------------------------------------------------------------
 
@@ -341,32 +287,6 @@ def _join(prefix: str, key: str) -> str:
 def _preview(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 100 else text[:100] + "..."
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "long"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, dict):
-        return "object"
-    return "string"
-
-
-def _dynamic_type(value: Any) -> str:
-    return {"string": "text", "double": "float"}.get(_json_kind(value), _json_kind(value))
-
-
-def _substitute(mapping: Any, name: str, dyn_type: str) -> Any:
-    if isinstance(mapping, dict):
-        return {k: _substitute(v, name, dyn_type) for k, v in mapping.items()}
-    if isinstance(mapping, list):
-        return [_substitute(v, name, dyn_type) for v in mapping]
-    if isinstance(mapping, str):
-        return mapping.replace("{name}", name).replace("{dynamic_type}", dyn_type)
-    return mapping
 
 
 def _expand_dots(definition: dict[str, Any]) -> dict[str, Any]:
@@ -402,7 +322,9 @@ def _is_object(spec: dict[str, Any]) -> bool:
     return "properties" in spec or spec.get("type") in (None, "object")
 
 
-def _merge_properties(old: dict[str, Any], new: dict[str, Any], prefix: str) -> dict[str, Any]:
+def _merge_properties(
+    old: dict[str, Any], new: dict[str, Any], prefix: str, replace: bool = False
+) -> dict[str, Any]:
     merged = dict(old)
     for name, spec in new.items():
         path = _join(prefix, name)
@@ -413,11 +335,14 @@ def _merge_properties(old: dict[str, Any], new: dict[str, Any], prefix: str) -> 
         if _is_object(current) and _is_object(spec):
             node = {**current, **{k: v for k, v in spec.items() if k != "properties"}}
             node["properties"] = _merge_properties(
-                current.get("properties", {}), spec.get("properties", {}), path
+                current.get("properties", {}), spec.get("properties", {}), path, replace
             )
             if not node["properties"] and "properties" not in current and "properties" not in spec:
                 node.pop("properties")
             merged[name] = node
+            continue
+        if replace:
+            merged[name] = spec
             continue
         old_type = current.get("type", "object")
         new_type = spec.get("type", "object")
@@ -480,12 +405,26 @@ def _collect(
 
 
 def _sorted_props(node: Any) -> Any:
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key in ("properties", "fields") and isinstance(value, dict):
-                out[key] = {k: _sorted_props(value[k]) for k in sorted(value)}
-            else:
-                out[key] = value
-        return out
-    return node
+    """Render a definition as OpenSearch prints it: properties sorted by name, an object
+    node typed ``object`` only when it has no properties, ``dynamic`` as a string."""
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("properties", "fields") and isinstance(value, dict):
+            out[key] = {k: _render_child(value[k]) for k in sorted(value)}
+        elif key == "dynamic":
+            out[key] = str(value).lower()
+        else:
+            out[key] = value
+    return out
+
+
+def _render_child(spec: Any) -> Any:
+    if not isinstance(spec, dict) or not _is_object(spec):
+        return _sorted_props(spec)
+    rendered = {k: v for k, v in _sorted_props(spec).items() if k != "type"}
+    if not rendered.get("properties"):
+        rendered.pop("properties", None)
+        rendered = {"type": "object", **rendered}
+    return rendered

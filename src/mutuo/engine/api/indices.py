@@ -56,7 +56,7 @@ def create_index(engine: Engine, name: str, body: dict[str, Any], implicit: bool
         if mappings:
             if "_doc" in mappings and len(mappings) == 1:
                 mappings = mappings["_doc"]
-            mapping.merge(mappings)
+            mapping.merge(mappings, from_template=True)
         for alias, spec in (layer.get("aliases") or {}).items():
             validate_alias_name(engine, alias, index_name=name)
             aliases[alias] = normalize_alias(spec or {})
@@ -167,7 +167,7 @@ def register(router: Router, engine: Engine) -> None:
         indices = _resolve(engine, req, req.path_params.get("index"))
         for index in indices:
             index.refresh()
-        total = sum(1 + i.setting_int("index.number_of_replicas", 1) for i in indices)
+        total = sum(1 + i.replicas for i in indices)
         return Response(200, {"_shards": {"total": total, "successful": len(indices), "failed": 0}})
 
     router.add("PUT", "/{index}", create)
