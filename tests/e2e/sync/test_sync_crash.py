@@ -156,6 +156,33 @@ def finish(proc: subprocess.Popen[bytes], tmp: Path) -> None:
     assert proc.returncode == 0, log.read_text()[-3000:]
 
 
+def run_and_kill(
+    kind: str, history: History, engine: Path, log: Path, state: Path, rng: random.Random, tmp: Path
+) -> tuple[bool, int]:
+    """Write the history, start the worker, kill -9 it at a random point (streaming: keep
+    writing while it runs and while it is down); (killed, checkpoint offset at the kill)."""
+    for _ in range(120 if kind == "backfill" else 40):
+        history.step()
+    size = log.stat().st_size
+    proc = worker(engine, log, state, once=kind == "backfill")
+    writes = {"n": 0}
+
+    def keep_writing() -> None:
+        if kind == "streaming" and writes["n"] < 60 and rng.random() < 0.3:
+            history.step()
+            writes["n"] += 1
+
+    killed = kill_when(
+        proc, state, int(size * rng.uniform(0.05, 0.9)), rng.uniform(0, 0.4), keep_writing
+    )
+    if not killed:
+        finish(proc, tmp)
+    at = offset(state)
+    for _ in range(30 if kind == "streaming" else 0):
+        history.step()
+    return killed, at
+
+
 def crash_and_recover(kind: str, seed: int, tmp: Path) -> dict[str, object]:
     rng = random.Random(seed * 7919)
     engine, log, state = tmp / "engine", tmp / "changes.jsonl", tmp / "state"
@@ -163,25 +190,10 @@ def crash_and_recover(kind: str, seed: int, tmp: Path) -> dict[str, object]:
     apply_artifacts(client)
     client.close()
     history = History(seed, log)
-    for _ in range(120 if kind == "backfill" else 40):
-        history.step()
-    size = log.stat().st_size
-    proc = worker(engine, log, state, once=kind == "backfill")
-    writes = {"n": 0}
-
-    def keep_writing() -> None:  # streaming: the source changes while the worker runs
-        if kind == "streaming" and writes["n"] < 60 and rng.random() < 0.3:
-            history.step()
-            writes["n"] += 1
-
-    threshold = int(size * rng.uniform(0.05, 0.9))
-    killed = kill_when(proc, state, threshold, rng.uniform(0, 0.4), keep_writing)
-    if not killed:
-        finish(proc, tmp)
-    at = offset(state)
-    for _ in range(30 if kind == "streaming" else 0):  # written while the worker is down
-        history.step()
-    history.close()
+    try:
+        killed, at = run_and_kill(kind, history, engine, log, state, rng, tmp)
+    finally:
+        history.close()
     finish(worker(engine, log, state, once=True), tmp)
     mapping = load_mapping(ROOT / "sync" / "profiles.yaml")
     client = mutuo.connect(f"embedded://{engine}")
