@@ -63,9 +63,8 @@ class Bench:
         state = SyncState(self.state_dir, source=source.description, mapping=self.mapping.name)
         metrics = SyncMetrics(self.mapping.name)
         options = WorkerOptions(batch_size=self.batch_size, once=once, poll_s=0.01)
-        worker = SyncWorker(
-            connect(self.url), self.mapping, source, state, self.embedder, options, metrics
-        )
+        client = connect(self.url)
+        worker = SyncWorker(client, self.mapping, source, state, self.embedder, options, metrics)
         if stop is not None:
 
             def stop_when_told() -> None:
@@ -78,6 +77,7 @@ class Bench:
             summary = worker.run()
         finally:
             state.close()
+            client.close()
         seconds = time.perf_counter() - started
         return {
             "changes": summary.run_changes,

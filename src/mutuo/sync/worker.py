@@ -126,15 +126,18 @@ class SyncWorker:
         self.on_progress = on_progress
         self._stop = threading.Event()
         self._abort = threading.Event()
+        self._stop_requested = False
         self.preparer = Preparer(mapping, embedder, state.cache)
         self.sink = Sink(client, mapping, source.description, abort=self._abort)
 
     def stop(self) -> None:
         """Finish what was read, checkpoint it, and return from :meth:`run`."""
+        self._stop_requested = True
         self._stop.set()
 
     def abort(self) -> None:
         """Also give up retrying; unacknowledged batches are replayed on restart."""
+        self._stop_requested = True
         self._stop.set()
         self._abort.set()
 
@@ -176,7 +179,7 @@ class SyncWorker:
             for t in threads:
                 t.join(timeout=30)
         summary.seconds = time.monotonic() - started
-        summary.stopped = self._stop.is_set() and not self.options.once
+        summary.stopped = self._stop_requested
         return summary
 
     # -- stages --------------------------------------------------------------------------

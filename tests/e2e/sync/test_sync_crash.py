@@ -22,13 +22,16 @@ import time
 from pathlib import Path
 
 import pytest
+from mongo_sim import BASE_TIME, MongoSim
 from sync_oracle import assert_index_matches, expected_state
 
 import mutuo
 from conftest import ROOT, apply_artifacts
 from mutuo.demo.population import generate_members
 from mutuo.sync.changelog import ChangeLogWriter
+from mutuo.sync.changes import Change
 from mutuo.sync.config import load_mapping
+from mutuo.sync.mapping import Mapper
 from mutuo.sync.state import read_checkpoint
 
 FAST_SEEDS = [("streaming", 2)]  # each seed starts the model twice: the many seeds are `slow`
@@ -87,15 +90,17 @@ class History:
         self.writer.close()
 
 
-def worker(engine: Path, log: Path, state: Path, once: bool) -> subprocess.Popen[bytes]:
-    """A worker process; its stderr goes to ``state/../worker-N.log``."""
+def worker(
+    engine: Path, log: Path, state: Path, once: bool, source: str | None = None
+) -> subprocess.Popen[bytes]:
+    """A worker process on ``source`` (default: the log); stderr goes to ``worker-N.log``."""
     args = [
         "--opensearch-url",
         f"embedded://{engine}",
         "sync",
         "run",
         "--source",
-        f"file://{log}",
+        source or f"file://{log}",
         "--mapping",
         str(ROOT / "sync" / "profiles.yaml"),
         "--state",
@@ -228,3 +233,110 @@ def test_kill_9_at_random_moments_many_seeds(kind: str, seed: int, tmp_path: Pat
     result = crash_and_recover(kind, seed, tmp_path)
     print(json.dumps(result))
     assert result["killed"], "the worker finished before the kill: the test checked nothing"
+
+
+# -- MongoDB: crash in the middle of a backfill's collection scan --------------------------
+
+MONGO_FAST_SEEDS = [31]
+MONGO_SLOW_SEEDS = [32, 33, 34, 35]
+
+
+def mongo_worker(engine: Path, uri: str, state: Path) -> subprocess.Popen[bytes]:
+    return worker(engine, Path(uri), state, once=True, source=uri)
+
+
+def scanned(state: Path) -> int:
+    """Documents scanned so far by the checkpointed backfill; -1 once it is streaming."""
+    try:
+        checkpoint = read_checkpoint(state)
+    except Exception:  # replaced atomically, but be lenient with a reader race
+        return 0
+    if checkpoint is None:
+        return 0
+    position = checkpoint.get("position") or {}
+    return int(position.get("scanned", 0)) if position.get("phase") == "scan" else -1
+
+
+def mongo_crash_and_recover(seed: int, tmp: Path) -> dict[str, object]:
+    """kill -9 during the scan while the collection keeps changing; the restart must
+    resume the scan after the checkpointed _id and replay the stream from its start."""
+    rng = random.Random(seed)
+    engine, state = tmp / "engine", tmp / "state"
+    client = mutuo.connect(f"embedded://{engine}")
+    apply_artifacts(client)
+    client.close()
+    sim = MongoSim()
+    uri = sim.start()
+    try:
+        population = generate_members(150, seed=seed)
+        for m in population:
+            sim.write("insert", m.id, m.profile)
+        sim.write(
+            "update", population[3].id, {**population[3].profile, "location": {"lat": 95, "lon": 0}}
+        )
+        proc = mongo_worker(engine, uri, state)
+        threshold = rng.randint(6, 120)
+        deadline = time.monotonic() + 300
+        while scanned(state) < threshold and scanned(state) != -1 and proc.poll() is None:
+            assert time.monotonic() < deadline, "the worker made no progress"
+            time.sleep(0.01)
+        killed = proc.poll() is None and scanned(state) != -1
+        if killed:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        else:
+            finish(proc, tmp)
+        at = scanned(state)
+        finds_before = len(sim.finds)
+        for m in rng.sample(population, 20):  # the collection changes while the worker is down
+            roll = rng.random()
+            if roll < 0.4:
+                sim.write("update", m.id, {**m.profile, "bio": m.profile["bio"] + " And kayaking."})
+            elif roll < 0.7:
+                sim.write("delete", m.id)
+            else:
+                sim.write("update", m.id, {**m.profile, "status": "hidden"})
+        finish(mongo_worker(engine, uri, state), tmp)
+        resumed_from = sim.finds[finds_before] if len(sim.finds) > finds_before else None
+        expected_live = {doc_id: doc for doc_id, doc in sim.docs.items()}
+    finally:
+        sim.stop()
+    mapping = load_mapping(ROOT / "sync" / "profiles.yaml")
+    mapper = Mapper(mapping)
+    client = mutuo.connect(f"embedded://{engine}")
+    try:
+        client.indices.refresh(index="profiles")
+        hits = client.search(index="profiles", body={"size": 1000})["hits"]["hits"]
+        indexed = {h["_id"]: h["_source"] for h in hits}
+        bad = population[3].id
+        assert set(indexed) == set(expected_live) - {bad} | ({bad} if bad in indexed else set())
+        for doc_id, doc in expected_live.items():
+            if doc_id == bad:
+                continue
+            fields = mapper.map(Change("replace", doc_id, 1, doc, float(BASE_TIME))).fields
+            for name in ("bio", "status", "headline"):
+                assert indexed[doc_id][name] == fields[name], (doc_id, name)
+    finally:
+        client.close()
+    return {
+        "kind": "mongo-backfill",
+        "seed": seed,
+        "killed": killed,
+        "scanned_at_kill": at,
+        "resumed_find": str(resumed_from),
+        "live": len(expected_live),
+    }
+
+
+def test_a_backfill_killed_mid_scan_resumes_after_its_last_id(tmp_path: Path) -> None:
+    result = mongo_crash_and_recover(MONGO_FAST_SEEDS[0], tmp_path)
+    assert result["killed"], "the scan finished before the kill: the test checked nothing"
+    assert "$gt" in str(result["resumed_find"])  # the restart did not rescan from the start
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", MONGO_SLOW_SEEDS)
+def test_mongo_backfill_kill_9_many_seeds(seed: int, tmp_path: Path) -> None:
+    result = mongo_crash_and_recover(seed, tmp_path)
+    print(json.dumps(result))
+    assert result["killed"] and "$gt" in str(result["resumed_find"])

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -40,6 +41,7 @@ _FATAL_CODES = {
     280: "the change stream failed fatally",
 }
 _END_EVENTS = {"invalidate", "drop", "dropDatabase", "rename"}
+IDLE_CHECKPOINT_S = 60.0
 
 
 def redact(uri: str) -> str:
@@ -187,13 +189,16 @@ class MongoSource:
         with self.collection.watch(**kwargs) as stream:
             pending: list[Change] = []
             token: Any = position.get("resume_token")
-            announced = False  # the first idle moment checkpoints where streaming stands
+            # Idle moments checkpoint the server's post-batch token now and then: a quiet
+            # collection must not leave the checkpoint behind the oplog window.
+            announced = float("-inf")
             while not stop.is_set():
                 event = stream.try_next()
                 if event is None:
                     token = stream.resume_token or token
-                    if pending or options.once or not announced:
-                        announced = True
+                    idle_due = time.monotonic() - announced >= IDLE_CHECKPOINT_S
+                    if pending or options.once or idle_due:
+                        announced = time.monotonic()
                         yield ChangeBatch(
                             pending, {"phase": "stream", "resume_token": token}, caught_up=True
                         )
