@@ -30,7 +30,9 @@ from ..sync.config import SyncMapping, load_mapping
 from ..sync.embedder import Embedder
 from ..sync.mapping import Mapper
 from ..sync.metrics import SyncMetrics
-from ..sync.sources import FileSource
+from ..sync.prepare import Preparer
+from ..sync.sink import Sink
+from ..sync.sources import FileSource, ReadOptions
 from ..sync.state import SyncState
 from ..sync.worker import SyncWorker, WorkerOptions
 from .common import emit, latency_stats, peak_rss_mb
@@ -89,6 +91,61 @@ class Bench:
 
     def close(self) -> None:
         self.client.close()
+
+
+def breakdown(bench: Bench, members: list[Any]) -> dict[str, Any]:
+    """Where the time of changes needing no embedding goes: the worker's stages run one
+    after the other in this thread (no overlap), each timed; ``bulk_took_s`` is what the
+    engine itself reports spending in ``_bulk``."""
+    with ChangeLogWriter(bench.log) as writer:
+        writer.append_many(
+            [
+                ("update", m.id, {**m.profile, "last_active_at": "2026-12-02T12:00:00Z"})
+                for m in members
+            ]
+        )
+    source = FileSource(bench.log, bench.mapping.collection)
+    state = SyncState(bench.state_dir, source=source.description, mapping=bench.mapping.name)
+    client = connect(bench.url)
+    preparer = Preparer(bench.mapping, bench.embedder, state.cache)
+    sink = Sink(client, bench.mapping, source.description)
+    times = dict.fromkeys(("read", "prepare", "write", "checkpoint"), 0.0)
+    took_ms = changes = 0
+    try:
+        position = (state.load() or {}).get("position")
+        batches = source.read(position, threading.Event(), ReadOptions(bench.batch_size, once=True))
+        while True:
+            t0 = time.perf_counter()
+            batch = next(batches, None)
+            t1 = time.perf_counter()
+            times["read"] += t1 - t0
+            if batch is None:
+                break
+            prepared = preparer.prepare(batch)
+            t2 = time.perf_counter()
+            outcome = sink.write(prepared)
+            t3 = time.perf_counter()
+            state.save(batch.position, batch.phase, {})
+            times["prepare"] += t2 - t1
+            times["write"] += t3 - t2
+            times["checkpoint"] += time.perf_counter() - t3
+            took_ms += outcome.took_ms
+            changes += len(batch.changes)
+    finally:
+        state.close()
+        client.close()
+    total = sum(times.values())
+    return {
+        "changes": changes,
+        "docs_per_s_sequential": round(changes / total, 1),
+        **{f"{k}_s": round(v, 3) for k, v in times.items()},
+        "bulk_took_s": round(took_ms / 1000, 3),
+        "client_side_write_s": round(times["write"] - took_ms / 1000, 3),
+        "per_doc_ms": {
+            k: round(v * 1000 / max(changes, 1), 4)
+            for k, v in {**times, "bulk_took": took_ms / 1000}.items()
+        },
+    }
 
 
 def raw_embedding(embedder: Embedder, texts: list[str], batch_size: int) -> dict[str, Any]:
@@ -163,37 +220,45 @@ def run(
     with tempfile.TemporaryDirectory(prefix="mutuo-bench-sync-") as tmp:
         bench = Bench(root, Path(tmp), batch_size, embedder)
         mapper = Mapper(bench.mapping)
+        at = time.time()
         texts = [
-            t
-            for m in members
-            if (t := mapper.map(Change("insert", m.id, 1, m.profile, time.time())).text)
+            t for m in members if (t := mapper.map(Change("insert", m.id, 1, m.profile, at)).text)
         ]
         raw = raw_embedding(embedder, texts, batch_size)
         with ChangeLogWriter(bench.log) as writer:
             writer.append_many([("insert", m.id, m.profile) for m in members])
-        with_embeddings = bench.sync()
-        count = bench.client.count(index="profiles")["count"]
+        with_embeddings = {**bench.sync(), "indexed": 0}
+        bench.client.indices.refresh(index="profiles")
+        with_embeddings["indexed"] = bench.client.count(index="profiles")["count"]
+        touched = {"last_active_at": "2026-11-30T12:00:00Z"}  # no text changes
         with ChangeLogWriter(bench.log) as writer:
-            writer.append_many(
-                [
-                    ("update", m.id, {**m.profile, "last_active_at": "2026-11-30T12:00:00Z"})
-                    for m in members
-                ]
-            )
-        without = bench.sync()
+            writer.append_many([("update", m.id, {**m.profile, **touched}) for m in members])
+        without = {**bench.sync(), "where_time_goes": breakdown(bench, members)}
         steady = latency(bench, members, rate, latency_s)
         bench.close()
-    ratio = with_embeddings["docs_per_s"] / raw["texts_per_s"]
-    return {
+    head = {
         "benchmark": "sync",
         "docs": n_docs,
         "batch_size": batch_size,
         "model": embedder.model_id,
         "model_load_s": round(load_s, 2),
+    }
+    return {**head, **_judged(raw, with_embeddings, without, steady), "peak_rss_mb": peak_rss_mb()}
+
+
+def _judged(
+    raw: dict[str, Any],
+    with_embeddings: dict[str, Any],
+    without: dict[str, Any],
+    steady: dict[str, Any],
+) -> dict[str, Any]:
+    """The measurements next to their targets."""
+    ratio = with_embeddings["docs_per_s"] / raw["texts_per_s"]
+    p99 = steady.get("p99_ms", float("inf"))
+    return {
         "raw_embedding": raw,
         "sync_with_embeddings": {
             **with_embeddings,
-            "indexed": count,
             "ratio_to_raw_embedding": round(ratio, 3),
             "target_ratio": 0.85,
             "meets_target": ratio >= 0.85,
@@ -206,9 +271,8 @@ def run(
         "change_to_searchable": {
             **steady,
             "target_p99_ms": 1500,
-            "meets_target": steady.get("p99_ms", 1e9) < 1500 and steady["not_seen"] == 0,
+            "meets_target": p99 < 1500 and steady["not_seen"] == 0,
         },
-        "peak_rss_mb": peak_rss_mb(),
     }
 
 

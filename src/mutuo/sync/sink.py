@@ -62,6 +62,7 @@ class WriteOutcome:
     retries: int = 0
     conflicts: int = 0  # merge mode: another writer got in between; read again and retried
     requests: int = 0
+    took_ms: int = 0  # what the engine reports it spent on the bulks ("took")
     dead: list[DeadLetter] = field(default_factory=list)
 
 
@@ -135,38 +136,7 @@ class Sink:
     def _merge_round(
         self, docs: list[MappedDoc], batch: PreparedBatch, out: WriteOutcome, refresh: bool
     ) -> tuple[list[MappedDoc], bool]:
-        current = self._current(docs)
-        actions: list[Any] = []
-        sent: list[MappedDoc] = []
-        for doc in docs:
-            cur = current[doc.doc_id]
-            if not cur.exists and doc.delete:
-                out.deleted += 1  # nothing to remove
-                continue
-            if (
-                cur.exists
-                and cur.version is not None
-                and (cur.version > doc.version or (cur.version == doc.version and not doc.delete))
-            ):
-                out.stale += 1
-                continue
-            if not cur.exists:
-                actions += [
-                    {"create": bodies.meta(self.mapping, doc.doc_id)},
-                    bodies.whole(self.mapping, doc, batch),
-                ]
-            else:
-                meta = bodies.meta(
-                    self.mapping, doc.doc_id, if_seq_no=cur.seq_no, if_primary_term=cur.primary_term
-                )
-                if doc.delete:
-                    actions.append({"delete": meta})
-                else:
-                    actions += [
-                        {"update": meta},
-                        {"doc": bodies.partial(self.mapping, doc, batch, cur.text_hash)},
-                    ]
-            sent.append(doc)
+        actions, sent = self._merge_actions(docs, batch, out)
         if not actions:
             return [], False
         retry: list[MappedDoc] = []
@@ -184,6 +154,37 @@ class Sink:
             else:
                 transient |= self._failed(doc, item, retry, out)
         return retry, transient
+
+    def _merge_actions(
+        self, docs: list[MappedDoc], batch: PreparedBatch, out: WriteOutcome
+    ) -> tuple[list[Any], list[MappedDoc]]:
+        """The conditional writes for the documents that need one (stale changes and
+        deletes of absent documents need none)."""
+        current = self._current(docs)
+        actions: list[Any] = []
+        sent: list[MappedDoc] = []
+        for doc in docs:
+            cur = current[doc.doc_id]
+            if not cur.exists and doc.delete:
+                out.deleted += 1  # nothing to remove
+                continue
+            newer = cur.version is None or doc.version > cur.version
+            if cur.exists and not (newer or (doc.delete and doc.version == cur.version)):
+                out.stale += 1
+                continue
+            if not cur.exists:
+                body = bodies.whole(self.mapping, doc, batch)
+                actions += [{"create": bodies.meta(self.mapping, doc.doc_id)}, body]
+            else:
+                cas = {"if_seq_no": cur.seq_no, "if_primary_term": cur.primary_term}
+                meta = bodies.meta(self.mapping, doc.doc_id, **cas)
+                if doc.delete:
+                    actions.append({"delete": meta})
+                else:
+                    body = {"doc": bodies.partial(self.mapping, doc, batch, cur.text_hash)}
+                    actions += [{"update": meta}, body]
+            sent.append(doc)
+        return actions, sent
 
     def _learn(self, doc: MappedDoc, item: dict[str, Any], batch: PreparedBatch) -> None:
         if doc.delete:
@@ -267,6 +268,7 @@ class Sink:
         response = self._request(
             lambda: self.client.bulk(body=actions, refresh="true" if refresh else "false")
         )
+        out.took_ms += int(response.get("took", 0))
         return [next(iter(item.items())) for item in response["items"]]
 
     def _request(self, call: Any) -> Any:

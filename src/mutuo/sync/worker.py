@@ -236,8 +236,7 @@ class SyncWorker:
         summary.run_changes += batch.changes
         now = time.time()
         lag = max(0.0, now - batch.last_source_time) if batch.changes else 0.0
-        elapsed = max(time.monotonic() - started, 1e-9)
-        rate = summary.run_changes / elapsed
+        rate = summary.run_changes / max(time.monotonic() - started, 1e-9)
         stats = {
             "totals": asdict(totals),
             "docs_per_s": round(rate, 1),
@@ -250,36 +249,30 @@ class SyncWorker:
         self.state.save(batch.position, batch.phase, stats)
         self.metrics.record(batch, outcome, time.perf_counter() - begin, lag, now)
         if batch.changes:
-            log.info(
-                "checkpoint %s changes=%d indexed=%d deleted=%d stale=%d dead_letters=%d embedded=%d lag_s=%.3f",
-                batch.phase,
-                batch.changes,
-                outcome.indexed,
-                outcome.deleted,
-                outcome.stale,
-                outcome.dead_letters,
-                batch.embedded,
-                lag,
-                extra={
-                    "event": "checkpoint",
-                    "phase": batch.phase,
-                    "changes": batch.changes,
-                    "indexed": outcome.indexed,
-                    "dead_letters": outcome.dead_letters,
-                    "lag_s": round(lag, 3),
-                    "position": batch.position,
-                },
-            )
+            _log_checkpoint(batch, outcome, lag)
         if self.on_progress is not None:
-            self.on_progress(
-                Progress(
-                    totals,
-                    summary.run_changes,
-                    rate,
-                    lag,
-                    batch.phase,
-                    batch.caught_up,
-                    batch.position,
-                    batch.last_version,
-                )
-            )
+            progress = Progress(
+                totals, summary.run_changes, rate, lag, batch.phase, batch.caught_up,
+                batch.position, batch.last_version,
+            )  # fmt: skip
+            self.on_progress(progress)
+
+
+def _log_checkpoint(batch: PreparedBatch, outcome: WriteOutcome, lag: float) -> None:
+    fields = {
+        "event": "checkpoint",
+        "phase": batch.phase,
+        "changes": batch.changes,
+        "indexed": outcome.indexed,
+        "deleted": outcome.deleted,
+        "stale": outcome.stale,
+        "dead_letters": outcome.dead_letters,
+        "embedded": batch.embedded,
+        "lag_s": round(lag, 3),
+        "position": batch.position,
+    }
+    log.info(
+        "checkpoint %s changes=%d indexed=%d deleted=%d stale=%d dead_letters=%d embedded=%d lag_s=%.3f",
+        batch.phase, batch.changes, outcome.indexed, outcome.deleted, outcome.stale,
+        outcome.dead_letters, batch.embedded, lag, extra=fields,
+    )  # fmt: skip

@@ -53,62 +53,71 @@ class SyncMappings:
 def _check_against(a: Artifact, m: SyncMapping, aliases: dict[str, Managed]) -> list[Problem]:
     target = aliases.get(m.index)
     if target is None:
+        known = sorted(aliases)
         return [
             Problem(
                 a.path,
                 pointer("target", "index"),
-                f"{m.index!r} is not an alias managed by index_templates/ (known: {sorted(aliases)})",
+                f"{m.index!r} is not an alias managed by index_templates/ (known: {known})",
             )
         ]
-    problems = []
     fields = target.fields()
-    for rule in m.fields:
-        if rule.target not in fields:
-            problems.append(_missing(a, ("fields", rule.target), rule.target, target))
-    for d in m.derived:
-        if d.target not in fields:
-            problems.append(_missing(a, ("derived", d.target), d.target, target))
+    problems = [
+        _missing(a, ("fields", r.target), r.target, target)
+        for r in m.fields
+        if r.target not in fields
+    ]
+    problems += [
+        _missing(a, ("derived", d.target), d.target, target)
+        for d in m.derived
+        if d.target not in fields
+    ]
     problems += _expect(a, fields, target, m.version_field, ("target", "version_field"), {"long"})
     if m.synced_at_field:
         problems += _expect(
             a, fields, target, m.synced_at_field, ("target", "synced_at_field"), {"date"}
         )
-    if m.embedding:
-        e = m.embedding
-        problems += _expect(a, fields, target, e.field, ("embedding", "field"), {"knn_vector"})
-        problems += _expect(
-            a, fields, target, e.hash_field, ("embedding", "hash_field"), {"keyword"}
-        )
-        spec = fields.get(e.field, {})
-        if spec.get("type") == "knn_vector" and spec.get("dimension") != e.dimension:
-            problems.append(
-                Problem(
-                    a.path,
-                    pointer("embedding", "dimension"),
-                    f"{e.dimension} differs from the dimension {spec.get('dimension')} of {e.field} in {target.template.path}",
-                )
-            )
+    return problems + _check_embedding(a, m, target) + _check_dead_letters(a, m, aliases)
+
+
+def _check_embedding(a: Artifact, m: SyncMapping, target: Managed) -> list[Problem]:
+    if m.embedding is None:
+        return []
+    e, fields = m.embedding, target.fields()
+    problems = _expect(a, fields, target, e.field, ("embedding", "field"), {"knn_vector"})
+    problems += _expect(a, fields, target, e.hash_field, ("embedding", "hash_field"), {"keyword"})
+    spec = fields.get(e.field, {})
+    if spec.get("type") == "knn_vector" and spec.get("dimension") != e.dimension:
+        message = f"{e.dimension} differs from the dimension {spec.get('dimension')} of {e.field} in {target.template.path}"
+        problems.append(Problem(a.path, pointer("embedding", "dimension"), message))
+    return problems
+
+
+def _check_dead_letters(a: Artifact, m: SyncMapping, aliases: dict[str, Managed]) -> list[Problem]:
     dead = aliases.get(m.dead_letter_index)
     if dead is None:
-        problems.append(
+        return [
             Problem(
                 a.path,
                 pointer("target", "dead_letter_index"),
                 f"{m.dead_letter_index!r} is not an alias managed by index_templates/",
             )
+        ]
+    fields = dead.fields()
+    return [
+        Problem(
+            dead.template.path,
+            pointer(
+                "template",
+                "mappings",
+                "properties",
+                *"/properties/".join(name.split(".")).split("/"),
+            ),
+            f"the dead-letter index needs {name} ({kind})",
         )
-    else:
-        dead_fields = dead.fields()
-        for name, kind in _DEAD_LETTER_FIELDS.items():
-            if dead_fields.get(name, {}).get("type") != kind:
-                problems.append(
-                    Problem(
-                        dead.template.path,
-                        pointer("template", "mappings", "properties", *name.split(".")),
-                        f"the dead-letter index needs {name} ({kind})",
-                    )
-                )
-    return problems
+        for name, kind in _DEAD_LETTER_FIELDS.items()
+        if fields.get(name, {}).get("type") != kind
+    ]
 
 
 def _missing(a: Artifact, where: tuple[str, ...], field: str, target: Managed) -> Problem:

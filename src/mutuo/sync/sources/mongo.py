@@ -171,9 +171,9 @@ class MongoSource:
             stop.wait(delay)
             delay = min(delay * 2, 30.0)
 
-    def _watch(
-        self, position: dict[str, Any], stop: threading.Event, options: ReadOptions
-    ) -> Iterator[ChangeBatch]:
+    @staticmethod
+    def _watch_options(position: dict[str, Any], options: ReadOptions) -> dict[str, Any]:
+        """Where a stream resumes: the checkpointed token, else the backfill's start."""
         kwargs: dict[str, Any] = {
             "full_document": "updateLookup",
             "batch_size": options.batch_size,
@@ -186,7 +186,12 @@ class MongoSource:
             kwargs["resume_after"] = start["resume_after"]
         elif start.get("at_operation_time"):
             kwargs["start_at_operation_time"] = Timestamp(*start["at_operation_time"])
-        with self.collection.watch(**kwargs) as stream:
+        return kwargs
+
+    def _watch(
+        self, position: dict[str, Any], stop: threading.Event, options: ReadOptions
+    ) -> Iterator[ChangeBatch]:
+        with self.collection.watch(**self._watch_options(position, options)) as stream:
             pending: list[Change] = []
             token: Any = position.get("resume_token")
             # Idle moments checkpoint the server's post-batch token now and then: a quiet
@@ -217,12 +222,16 @@ class MongoSource:
                 if event["operationType"] in _END_EVENTS:
                     if pending:
                         yield ChangeBatch(pending, {"phase": "stream", "resume_token": token})
-                    raise SourceError(
-                        f"{self.description}: the change stream ended ({event['operationType']} of the collection); the index keeps its documents. Run `mutuo sync backfill` once the collection exists again"
-                    )
+                    raise self._ended(event["operationType"])
                 token = stream.resume_token
                 if change is not None:
                     pending.append(change)
+
+    def _ended(self, operation: str) -> SourceError:
+        return SourceError(
+            f"{self.description}: the change stream ended ({operation} of the collection); the "
+            "index keeps its documents. Run `mutuo sync backfill` once the collection exists again"
+        )
 
     @staticmethod
     def _change(event: dict[str, Any]) -> Change | None:
