@@ -63,6 +63,7 @@ class WriteOutcome:
     conflicts: int = 0  # merge mode: another writer got in between; read again and retried
     requests: int = 0
     took_ms: int = 0  # what the engine reports it spent on the bulks ("took")
+    read_seconds: float = 0.0  # merge mode: reading targets' versions (_mget)
     dead: list[DeadLetter] = field(default_factory=list)
 
 
@@ -160,7 +161,7 @@ class Sink:
     ) -> tuple[list[Any], list[MappedDoc]]:
         """The conditional writes for the documents that need one (stale changes and
         deletes of absent documents need none)."""
-        current = self._current(docs)
+        current = self._current(docs, out)
         actions: list[Any] = []
         sent: list[MappedDoc] = []
         for doc in docs:
@@ -195,14 +196,16 @@ class Sink:
             doc.doc_id, Current(True, item["_seq_no"], item["_primary_term"], doc.version, h)
         )
 
-    def _current(self, docs: list[MappedDoc]) -> dict[str, Current]:
+    def _current(self, docs: list[MappedDoc], out: WriteOutcome) -> dict[str, Current]:
         """Each target as the index holds it: from the last write's response when the sink
         made it, else read in real time (one ``_mget`` for the rest)."""
-        out = {d.doc_id: c for d in docs if (c := self.known.get(d.doc_id)) is not None}
-        unknown = [d.doc_id for d in docs if d.doc_id not in out]
+        found = {d.doc_id: c for d in docs if (c := self.known.get(d.doc_id)) is not None}
+        unknown = [d.doc_id for d in docs if d.doc_id not in found]
         if unknown:
-            out.update(self._read(unknown))
-        return out
+            started = time.perf_counter()
+            found.update(self._read(unknown))
+            out.read_seconds += time.perf_counter() - started
+        return found
 
     def _read(self, ids: list[str]) -> dict[str, Current]:
         embedding = self.mapping.embedding

@@ -84,20 +84,19 @@ def test_dry_run_changes_nothing(memory_client: OpenSearch, project: Path) -> No
 
 def test_a_dynamic_setting_is_changed_in_place(memory_client: OpenSearch, project: Path) -> None:
     apply(memory_client, project)
-    memory_client.index(index="profiles", id="a", body={"status": "active"}, refresh=True)
+    memory_client.index(index="viewer_state", id="a", body={"member_id": "a"}, refresh=True)
     edit_json(
         project / "index_templates/components/mutuo-base.json",
         lambda b: b["template"]["settings"]["index"].update(refresh_interval="5s"),
     )
     plan = plan_of(memory_client, project)
     assert plan[("component_template", "mutuo-base")] == "update"
-    assert plan[("index", "profiles")] == "update" and plan[("index", "viewer_state")] == "update"
+    assert plan[("index", "viewer_state")] == "update"
+    assert plan[("index", "profiles")] == "unchanged"  # its template sets its own interval
     apply(memory_client, project)
-    settings = memory_client.indices.get_settings(index="profiles", flat_settings=True)[
-        "profiles-v1"
-    ]["settings"]
-    assert settings["index.refresh_interval"] == "5s"
-    assert memory_client.count(index="profiles")["count"] == 1  # same index, same documents
+    settings = memory_client.indices.get_settings(index="viewer_state", flat_settings=True)
+    assert settings["viewer_state-v1"]["settings"]["index.refresh_interval"] == "5s"
+    assert memory_client.count(index="viewer_state")["count"] == 1  # same index, same documents
     assert set(plan_of(memory_client, project).values()) == {"unchanged"}
 
 

@@ -17,7 +17,11 @@ def test_the_sync_bench_reports_each_measurement() -> None:
     report = run(ROOT, n_docs=60, batch_size=16, rate=20.0, latency_s=1.0, seed=5)
     assert report["raw_embedding"]["texts"] == 60
     with_embeddings = report["sync_with_embeddings"]
-    assert with_embeddings["changes"] == 60 and with_embeddings["indexed"] == 60 and with_embeddings["embedded"] == 60
+    assert (
+        with_embeddings["changes"] == 60
+        and with_embeddings["indexed"] == 60
+        and with_embeddings["embedded"] == 60
+    )
     without = report["sync_without_new_embeddings"]
     assert without["changes"] == 60 and without["embedded"] == 60  # totals: nothing new embedded
     assert without["where_time_goes"]["changes"] == 60
