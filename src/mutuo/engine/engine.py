@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import codec
-from .api import aliases, cluster, documents, index_templates, indices, search
+from . import codec, vectors
+from .api import aliases, cluster, documents, index_templates, indices, search, search_pipelines
 from .api.indices import create_index
 from .errors import (
     IllegalArgumentError,
@@ -47,6 +47,8 @@ def api_modules() -> list[ApiModule]:
         aliases.register,
         documents.register,
         search.register,
+        vectors.register,
+        search_pipelines.register,
     ]
 
 

@@ -238,7 +238,6 @@ def execute_search(
     for feature, spec in hooks:
         for shard in shards:
             feature.after_query(spec, shard, search)
-    total = sum(s.total for s in shards)
     merged = next(
         (
             m
@@ -249,6 +248,7 @@ def execute_search(
     )
     if merged is None:
         merged = _merge_by_score(shards, window)
+    total = sum(s.total for s in shards)  # after the merge: a feature may narrow it
     page = merged[search.from_ : window]
     hits = fetch(engine, shards, page, search)
     fetched = [
@@ -258,12 +258,15 @@ def execute_search(
     for feature, spec in hooks:
         feature.fetch(spec, fetched, search)
     max_score = max((float(s.scores.max()) for s in shards if len(s.scores)), default=None)
-    return {
+    response = {
         "took": int((time.perf_counter() - started) * 1000),
         "timed_out": False,
         "_shards": {"total": len(shards), "successful": len(shards), "skipped": 0, "failed": 0},
         "hits": {**_total(total, search), "max_score": max_score, "hits": hits},
     }
+    for feature, spec in hooks:
+        feature.finish(spec, response, search)
+    return response
 
 
 def _merge_by_score(shards: list[ShardHits], window: int) -> list[tuple[int, int, float]]:

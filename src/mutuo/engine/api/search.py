@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..router import Request, Response, Router
-from ..search import execute_count, execute_search
+from ..search import execute_count
+from .search_pipelines import run_search
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -23,9 +24,9 @@ def target_indices(engine: Engine, req: Request) -> list[Index]:
 
 def register(router: Router, engine: Engine) -> None:
     def search(req: Request) -> Response:
-        return Response(
-            200, execute_search(engine, target_indices(engine, req), req.json(), req.params)
-        )
+        indices = target_indices(engine, req)
+        expression = req.path_params.get("index")
+        return Response(200, run_search(engine, indices, req.json(), req.params, expression))
 
     def count(req: Request) -> Response:
         return Response(
