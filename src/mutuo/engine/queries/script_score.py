@@ -73,8 +73,8 @@ class ScriptScore(Query):
         ords = np.flatnonzero(targets)
         scores = np.zeros(ctx.maxdoc, dtype=np.float32)
         scores[ords] = program.scores(ords)
-        if self.min_score is not None:
-            mask &= scores >= np.float32(self.min_score)
+        if self.min_score is not None:  # compared with the boosted score (MinScoreScorer)
+            mask &= scores * np.float32(self.boost) >= np.float32(self.min_score)
         return Matches(mask, scores, 0.0)
 
 
