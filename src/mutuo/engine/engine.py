@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from . import codec, vectors
-from .api import aliases, cluster, documents, index_templates, indices, search, search_pipelines
+from .api import (
+    aliases,
+    cluster,
+    documents,
+    index_templates,
+    indices,
+    scripts,
+    search,
+    search_pipelines,
+)
 from .api.indices import create_index
 from .errors import (
     IllegalArgumentError,
@@ -49,6 +58,7 @@ def api_modules() -> list[ApiModule]:
         search.register,
         vectors.register,
         search_pipelines.register,
+        scripts.register,
     ]
 
 

@@ -80,12 +80,11 @@ class ParsedSearch:
             params.get("track_total_hits", body.get("track_total_hits"))
         )
         self.rest_total_hits_as_int = params.get("rest_total_hits_as_int") in ("", "true")
-        if self.rest_total_hits_as_int and self.track_total_hits not in (
-            True,
-            False,
+        accurate = isinstance(self.track_total_hits, bool) or self.track_total_hits in (
             DEFAULT_TRACK_TOTAL_HITS,
             -1,
-        ):
+        )  # an int limit of 1 is not ``True``
+        if self.rest_total_hits_as_int and not accurate:
             raise IllegalArgumentError(
                 "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not "
                 f"accurate, got {self.track_total_hits}"
