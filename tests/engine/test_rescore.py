@@ -193,4 +193,4 @@ def test_parsed_entries_stay_available_to_other_features() -> None:
     entries = search.features["rescore"]
     assert isinstance(entries, list) and isinstance(entries[0], RescoreEntry)
     assert entries[0].window_size == 50 and entries[0].query_weight == 0.5
-    assert isinstance(entries[0].query, Term)
+    assert isinstance(entries[0].rescore_query, Term)

@@ -166,18 +166,20 @@ class FieldGraph:
         ``allowed`` is a boolean mask over ordinals (the efficient filter); dead entries
         are always excluded. Raw values are squared L2 distances or inner products.
         """
-        if self.ntotal == 0 or k <= 0:
+        ntotal = self.ntotal
+        if ntotal == 0 or k <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         q = query.astype(np.float32).reshape(1, -1)
         if self.spec.space_type == "cosinesimil":
-            q = normalize_rows(q)
+            norm = np.float32(np.sqrt(np.dot(q[0], q[0])))
+            q = q / norm if norm else q
         params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
         params.efSearch = int(ef_search)
         bits = self._selector_bits(allowed)
         if bits is not None:
-            selector = faiss.IDSelectorBitmap(self.ntotal, faiss.swig_ptr(bits))
+            selector = faiss.IDSelectorBitmap(ntotal, faiss.swig_ptr(bits))
             params.sel = selector
-        distances, labels = self.index.search(q, min(k, self.ntotal), params=params)
+        distances, labels = self.index.search(q, min(k, ntotal), params=params)
         found = labels[0] >= 0
         fids = labels[0][found]
         return self.fid_to_ord.view()[fids], distances[0][found].astype(np.float32)

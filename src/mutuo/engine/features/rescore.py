@@ -10,8 +10,8 @@ total (sum), multiply, avg, max, min.
 
 While the rescore query runs, ``SearchContext.domain`` holds the window's ordinals, so an
 expensive query (``sltr``, ``script_score`` with ``knn_score``) computes only those.
-The parsed entries stay in ``search.features["rescore"]`` for other features (LTR
-feature logging reads them).
+The parsed entries (:class:`RescoreEntry`, each with its parsed ``rescore_query``) stay
+in ``search.features["rescore"]`` for other features: LTR feature logging reads them.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class RescoreEntry:
     """One rescorer of the request."""
 
     window_size: int
-    query: Query
+    rescore_query: Query
     query_weight: float = 1.0
     rescore_query_weight: float = 1.0
     score_mode: str = "total"
@@ -91,7 +91,7 @@ def _parse_entry(item: Any) -> RescoreEntry:
         raise IllegalArgumentError(f"illegal score_mode [{spec['score_mode']}]")
     return RescoreEntry(
         window_size=window,
-        query=parse_query(spec["rescore_query"], "rescore_query"),
+        rescore_query=parse_query(spec["rescore_query"], "rescore_query"),
         query_weight=float(spec.get("query_weight", 1.0)),
         rescore_query_weight=float(spec.get("rescore_query_weight", 1.0)),
         score_mode=mode,
@@ -158,7 +158,7 @@ def _rescore_scores(
     previous = ctx.domain
     ctx.domain = window
     try:
-        matches = entry.query.run(ctx, scoring=True)
+        matches = entry.rescore_query.run(ctx, scoring=True)
     finally:
         ctx.domain = previous
     matched = matches.mask[window] & ctx.live[window]

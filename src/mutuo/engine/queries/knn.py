@@ -144,16 +144,20 @@ class Knn(Query):
         column = ctx.shard.columns.get(mapper.path)
         if not isinstance(column, VectorColumn):
             return ctx.none()
-        candidates = ctx.live & column.exists()
-        if self.filter is not None:
-            candidates &= self.filter.run(ctx, False).mask
         if self.k is None:
-            ords, scores = self._radial(ctx, column, candidates, spec.space_type)
+            ords, scores = self._radial(ctx, column, self._candidates(ctx, column), spec.space_type)
         else:
-            ords, scores = self._top_k(ctx, mapper.path, column, candidates, spec.space_type)
+            ords, scores = self._top_k(ctx, mapper.path, column, spec.space_type)
         dense = np.zeros(ctx.maxdoc, dtype=np.float32)
         dense[ords] = scores
         return Matches(ctx.mask_of(ords), dense, 0.0)
+
+    def _candidates(self, ctx: SearchContext, column: VectorColumn) -> np.ndarray:
+        """Live docs with a vector that pass the efficient filter."""
+        candidates = ctx.live & column.exists()
+        if self.filter is not None:
+            candidates &= self.filter.run(ctx, False).mask
+        return candidates
 
     def _check_vector(self, ctx: SearchContext, dimension: int, space: str, data_type: str) -> None:
         if len(self.vector) != dimension:
@@ -184,37 +188,30 @@ class Knn(Query):
             )
 
     def _top_k(
-        self,
-        ctx: SearchContext,
-        path: str,
-        column: VectorColumn,
-        candidates: np.ndarray,
-        space: str,
+        self, ctx: SearchContext, path: str, column: VectorColumn, space: str
     ) -> tuple[np.ndarray, np.ndarray]:
         assert self.k is not None
         k = self.k
         settings = ctx.index.settings
-        cardinality = int(np.count_nonzero(candidates))
-        if cardinality == 0:
-            return _EMPTY_ORDS, _EMPTY_SCORES
         graph_state = graphs_of(ctx.engine).for_index(ctx.index)
         graph = graph_state.graph(path) if graph_state is not None else None
         threshold = settings_mod.get_int(settings, "index.knn.advanced.approximate_threshold", 0)
-        use_graph = graph is not None and graph.live_count >= threshold
-        if not use_graph or (
-            self.filter is not None and _prefer_exact(settings, cardinality, k, len(self.vector))
-        ):
+        if graph is None or graph.live_count < threshold:  # no native graph: exact search
+            return self._exact(column, self._candidates(ctx, column), space, k)
+        if self.filter is None:
+            ords, raw = graph.search(self.vector, k, self._ef_search(ctx, path), None)
+            return ords, scores_from_raw(space, raw)
+        candidates = self._candidates(ctx, column)
+        cardinality = int(np.count_nonzero(candidates))
+        if cardinality == 0:
+            return _EMPTY_ORDS, _EMPTY_SCORES
+        if _prefer_exact(settings, cardinality, k, len(self.vector)):
             return self._exact(column, candidates, space, k)
-        assert graph is not None
-        allowed = candidates if self.filter is not None else None
-        ords, raw = graph.search(self.vector, k, self._ef_search(ctx, path), allowed)
-        if (
-            self.filter is not None
-            and len(ords) < k <= cardinality
-            and not settings_mod.get_bool(
-                settings, "index.knn.faiss.efficient_filter.disable_exact_search"
-            )
-        ):
+        ords, raw = graph.search(self.vector, k, self._ef_search(ctx, path), candidates)
+        fallback = not settings_mod.get_bool(
+            settings, "index.knn.faiss.efficient_filter.disable_exact_search"
+        )
+        if len(ords) < k <= cardinality and fallback:
             return self._exact(column, candidates, space, k)
         return ords, scores_from_raw(space, raw)
 
@@ -272,9 +269,13 @@ def _shard_error(ctx: SearchContext, message: str) -> QueryShardError:
 def _vector(value: Any) -> np.ndarray:
     if not isinstance(value, list) or not value:
         raise IllegalArgumentError("[knn] field 'vector' requires to be non-null and non-empty")
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+    try:
+        vector = np.asarray(value)
+    except ValueError:
+        vector = np.asarray([None])
+    if vector.ndim != 1 or vector.dtype.kind not in "iuf":  # bools, strings, nested lists
         raise IllegalArgumentError("[knn] field 'vector' requires to be an array of numbers")
-    return np.asarray(value, dtype=np.float32)
+    return vector.astype(np.float32)
 
 
 def _number(spec: dict[str, Any], key: str, kind: type) -> Any:
