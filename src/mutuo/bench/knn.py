@@ -51,11 +51,12 @@ PIPELINE = {
 
 
 class Corpus:
-    """Clustered unit vectors with topic words and filter buckets."""
+    """Clustered unit vectors (noise twice the center norm: neighbours are not trivial),
+    with topic words and filter buckets."""
 
     def __init__(self, n: int, dim: int, n_queries: int, seed: int) -> None:
         rng = np.random.default_rng(seed)
-        clusters = max(16, n // 400)
+        clusters = max(16, n // 1000)
         self.centers = rng.normal(size=(clusters, dim)).astype(np.float32)
         self.labels = rng.integers(0, clusters, size=n)
         self.vectors = self._sample(rng, self.labels, dim)
@@ -68,7 +69,7 @@ class Corpus:
         self.bucket05 = (np.arange(n) % 200 == 0).astype(np.int8)
 
     def _sample(self, rng: np.random.Generator, labels: np.ndarray, dim: int) -> np.ndarray:
-        points = self.centers[labels] + 1.0 * rng.normal(size=(len(labels), dim)).astype(np.float32)
+        points = self.centers[labels] + 2.0 * rng.normal(size=(len(labels), dim)).astype(np.float32)
         return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
 
     def bulk_body(self, start: int, end: int) -> bytes:

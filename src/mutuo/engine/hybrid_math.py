@@ -136,6 +136,11 @@ class MinMax(Normalization):
 
     def _one(self, score: np.ndarray, low: F32, high: F32, j: int) -> np.ndarray:
         score = score.astype(F32)
+        if self.lower is None and self.upper is None:  # the common case, without bounds
+            if high == low:
+                return np.ones(len(score), dtype=F32)
+            value = ((score - low) / (high - low)).astype(F32)
+            return np.where(value == 0, MIN_SCORE, value).astype(F32)
         lower = self.lower[j] if self.lower is not None else Bound(None, True)
         upper = self.upper[j] if self.upper is not None else Bound(None, False)
         eff_min = lower.effective(score, low, high)

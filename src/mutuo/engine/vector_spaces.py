@@ -64,9 +64,8 @@ def scores_from_raw(space: str, raw: np.ndarray) -> np.ndarray:
         return one / (one + raw)
     if space == "cosinesimil":
         return np.maximum((one + raw) / np.float32(2), np.float32(0))
-    if space == "innerproduct":
-        with np.errstate(divide="ignore"):
-            return np.where(raw >= 0, raw + one, one / (one - raw)).astype(np.float32)
+    if space == "innerproduct":  # 1 - min(ip, 0) >= 1: no division by zero
+        return np.where(raw >= 0, raw + one, one / (one - np.minimum(raw, 0))).astype(np.float32)
     raise ValueError(f"unknown space type [{space}]")
 
 

@@ -65,6 +65,7 @@ class FieldGraph:
         self.changes = 0  # since the last save
         self.last_save = time.monotonic()
         self._alive_bits: np.ndarray | None = None
+        self._params: dict[int, Any] = {}
 
     @property
     def ntotal(self) -> int:
@@ -173,16 +174,26 @@ class FieldGraph:
         if self.spec.space_type == "cosinesimil":
             norm = np.float32(np.sqrt(np.dot(q[0], q[0])))
             q = q / norm if norm else q
-        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
-        params.efSearch = int(ef_search)
         bits = self._selector_bits(allowed)
-        if bits is not None:
+        if bits is None:
+            params = self._plain_params(int(ef_search))
+        else:
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = int(ef_search)
             selector = faiss.IDSelectorBitmap(ntotal, faiss.swig_ptr(bits))
             params.sel = selector
         distances, labels = self.index.search(q, min(k, ntotal), params=params)
         found = labels[0] >= 0
         fids = labels[0][found]
         return self.fid_to_ord.view()[fids], distances[0][found].astype(np.float32)
+
+    def _plain_params(self, ef_search: int) -> Any:
+        """Search parameters without a selector, reused (requests run one at a time)."""
+        params = self._params.get(ef_search)
+        if params is None:
+            params = self._params[ef_search] = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = ef_search
+        return params
 
     def _selector_bits(self, allowed: np.ndarray | None) -> np.ndarray | None:
         if allowed is None:

@@ -91,11 +91,10 @@ class Hybrid(Query):
         matches = [q.run(ctx, True) for q in self.queries]
         ctx.request_cache[CACHE_KEY] = matches
         mask = np.zeros(ctx.maxdoc, dtype=bool)
-        scores = np.zeros(ctx.maxdoc, dtype=np.float32)
         for m in matches:
             mask |= m.mask
-            np.maximum(scores, np.where(m.mask, m.score_array(), np.float32(0)), out=scores)
-        return Matches(mask & ctx.live, scores, 0.0)
+        # the union is what hits.total counts; scores come from the pipeline's combination
+        return Matches(mask & ctx.live, None, 0.0)
 
 
 def _with_filter(query: Query, filter_query: Query) -> Query:

@@ -57,6 +57,11 @@ class Knn(Query):
     def __init__(self, field: str, vector: np.ndarray) -> None:
         self.field = field
         self.vector = vector
+        # checked against the mapping per index; computed once
+        self._zero = not vector.any()
+        self._bytes = bool(
+            (vector == np.round(vector)).all() and vector.min() >= -128 and vector.max() <= 127
+        )
         self.k: int | None = None
         self.min_score: float | None = None
         self.max_distance: float | None = None
@@ -166,13 +171,9 @@ class Knn(Query):
                 f"Query vector has invalid dimension: {len(self.vector)}. Dimension should be: "
                 f"{dimension}",
             )
-        if space == "cosinesimil" and not np.any(self.vector):
+        if space == "cosinesimil" and self._zero:
             raise _shard_error(ctx, "zero vector is not supported when space type is [cosinesimil]")
-        if data_type == "byte" and (
-            np.any(self.vector != np.round(self.vector))
-            or self.vector.min() < -128
-            or self.vector.max() > 127
-        ):
+        if data_type == "byte" and not self._bytes:
             raise _shard_error(
                 ctx,
                 "[data_type] field was set as [byte] in index mapping. But, KNN vector values are "
