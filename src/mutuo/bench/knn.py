@@ -144,7 +144,7 @@ def _recall(engine: Engine, corpus: Corpus, bucket: str | None, n_queries: int) 
         exact = pool[np.argsort(-(corpus.vectors[pool] @ query), kind="stable")[:K]]
         got = _ids(_request(engine, "POST", f"/{INDEX}/_search", _knn_body(query, bucket)))
         hits += len(set(got) & set(exact.tolist()))
-    return round(hits / (K * n_queries), 4)
+    return round(hits / (min(K, len(pool)) * n_queries), 4)
 
 
 def _cycle(items: list[Any]) -> Callable[[], Any]:
