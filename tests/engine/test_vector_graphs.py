@@ -198,3 +198,15 @@ def test_deleting_an_index_removes_its_saved_graphs(engine_path: str) -> None:
     client.indices.delete(index="people")
     assert not Path(engine_path, "vectors", uuid).exists()
     client.close()
+
+
+def test_reload_saves_then_reloads_the_graphs(engine_path: str) -> None:
+    vectors = _clustered(100, seed=12)
+    client = mutuo.connect(f"embedded://{engine_path}")
+    _create(client)
+    _index_docs(client, vectors)
+    _engine(client).reload()
+    graph = _graph(client)
+    assert (graph.ntotal, graph.dead, graph.changes) == (100, 0, 0)
+    assert _knn_ids(client, vectors[9], k=1) == [9]
+    client.close()
