@@ -109,6 +109,13 @@ def validate_knn_vector(path: str, params: dict[str, Any]) -> VectorSpec:
         return VectorSpec(
             path, dim, data_type, space, "faiss", None, DEFAULT_M, DEFAULT_EF_CONSTRUCTION, None
         )
+    return _method_spec(path, dim, data_type, params, method)
+
+
+def _method_spec(
+    path: str, dim: int, data_type: str, params: dict[str, Any], method: Any
+) -> VectorSpec:
+    """The ``method`` block: name, engine, space and HNSW parameters."""
     if not isinstance(method, dict):
         raise MapperParsingError(f"Unable to parse [method] for field [{path}]")
     for key in method:
