@@ -20,7 +20,10 @@ periodically, keyed by sequence numbers, so reopening a large index does not reb
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import faiss
@@ -44,6 +47,23 @@ DEFAULT_EF_SEARCH = 100
 REBUILD_RATIO = 0.35
 REBUILD_MIN_DEAD = 512
 SAVE_INTERVAL_S = 300.0
+
+
+@contextmanager
+def _build_threads() -> Iterator[None]:
+    """Graph construction uses every core; searches stay single-threaded.
+
+    A single-query HNSW search gains nothing from OpenMP, and an idle OpenMP team left
+    spinning after it slows the numpy work around it on a small machine.
+    """
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(1)
+
+
+faiss.omp_set_num_threads(1)
 
 
 def knn_enabled(index: Index) -> bool:
@@ -126,7 +146,8 @@ class FieldGraph:
     def _add(self, shard: Shard, vectors: np.ndarray, ordinals: np.ndarray) -> None:
         start = self.ntotal
         rows = normalize_rows(vectors) if self.spec.space_type == "cosinesimil" else vectors
-        self.index.add(np.ascontiguousarray(rows, dtype=np.float32))
+        with _build_threads():
+            self.index.add(np.ascontiguousarray(rows, dtype=np.float32))
         end = self.ntotal
         for arr in (self.fid_to_ord, self.fid_seq):
             arr.resize(end)
@@ -170,10 +191,7 @@ class FieldGraph:
         ntotal = self.ntotal
         if ntotal == 0 or k <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        q = query.astype(np.float32).reshape(1, -1)
-        if self.spec.space_type == "cosinesimil":
-            norm = np.float32(np.sqrt(np.dot(q[0], q[0])))
-            q = q / norm if norm else q
+        q = self._prepare(query)
         bits = self._selector_bits(allowed)
         if bits is None:
             params = self._plain_params(int(ef_search))
@@ -186,6 +204,27 @@ class FieldGraph:
         found = labels[0] >= 0
         fids = labels[0][found]
         return self.fid_to_ord.view()[fids], distances[0][found].astype(np.float32)
+
+    def exact_raw(self, query: np.ndarray, ordinals: np.ndarray) -> np.ndarray:
+        """Raw values (squared L2 or inner product) of the given live ordinals, computed by
+        faiss on the graph's own vectors: no gather of the rows, SIMD distances."""
+        fids = np.ascontiguousarray(self.ord_to_fid.view()[ordinals], dtype=np.int64)
+        out = np.empty((1, len(fids)), dtype=np.float32)
+        if len(fids):
+            q = self._prepare(query)
+            storage = faiss.downcast_index(self.index.storage)
+            storage.compute_distance_subset(  # type: ignore[attr-defined]
+                1, faiss.swig_ptr(q), len(fids), faiss.swig_ptr(out), faiss.swig_ptr(fids)
+            )
+        return out[0]
+
+    def _prepare(self, query: np.ndarray) -> np.ndarray:
+        """The query as faiss sees it: one float32 row, unit length for cosinesimil."""
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        if self.spec.space_type == "cosinesimil":
+            norm = np.float32(np.sqrt(np.dot(q[0], q[0])))
+            q = q / norm if norm else q
+        return q
 
     def _plain_params(self, ef_search: int) -> Any:
         """Search parameters without a selector, reused (requests run one at a time)."""

@@ -32,7 +32,7 @@ from ..errors import IllegalArgumentError, ParsingError, QueryShardError, XConte
 from ..fields import VECTOR
 from ..search_context import SearchContext
 from ..vector_spaces import exact_scores, raw_values, scores_from_raw, top_k, within_radius
-from ..vectors import DEFAULT_EF_SEARCH, graphs_of, knn_enabled
+from ..vectors import DEFAULT_EF_SEARCH, FieldGraph, graphs_of, knn_enabled
 from . import Matches, Query, parse_query, register
 
 K_MAX = 10_000
@@ -150,7 +150,9 @@ class Knn(Query):
         if not isinstance(column, VectorColumn):
             return ctx.none()
         if self.k is None:
-            ords, scores = self._radial(ctx, column, self._candidates(ctx, column), spec.space_type)
+            graph = _graph_of(ctx, mapper.path)
+            candidates = self._candidates(ctx, column)
+            ords, scores = self._radial(ctx, column, candidates, spec.space_type, graph)
         else:
             ords, scores = self._top_k(ctx, mapper.path, column, spec.space_type)
         dense = np.zeros(ctx.maxdoc, dtype=np.float32)
@@ -194,11 +196,10 @@ class Knn(Query):
         assert self.k is not None
         k = self.k
         settings = ctx.index.settings
-        graph_state = graphs_of(ctx.engine).for_index(ctx.index)
-        graph = graph_state.graph(path) if graph_state is not None else None
+        graph = _graph_of(ctx, path)
         threshold = settings_mod.get_int(settings, "index.knn.advanced.approximate_threshold", 0)
         if graph is None or graph.live_count < threshold:  # no native graph: exact search
-            return self._exact(column, self._candidates(ctx, column), space, k)
+            return self._exact(column, self._candidates(ctx, column), space, k, graph)
         if self.filter is None:
             ords, raw = graph.search(self.vector, k, self._ef_search(ctx, path), None)
             return ords, scores_from_raw(space, raw)
@@ -207,27 +208,44 @@ class Knn(Query):
         if cardinality == 0:
             return _EMPTY_ORDS, _EMPTY_SCORES
         if _prefer_exact(settings, cardinality, k, len(self.vector)):
-            return self._exact(column, candidates, space, k)
+            return self._exact(column, candidates, space, k, graph)
         ords, raw = graph.search(self.vector, k, self._ef_search(ctx, path), candidates)
         fallback = not settings_mod.get_bool(
             settings, "index.knn.faiss.efficient_filter.disable_exact_search"
         )
         if len(ords) < k <= cardinality and fallback:
-            return self._exact(column, candidates, space, k)
+            return self._exact(column, candidates, space, k, graph)
         return ords, scores_from_raw(space, raw)
 
     def _exact(
-        self, column: VectorColumn, candidates: np.ndarray, space: str, k: int
+        self,
+        column: VectorColumn,
+        candidates: np.ndarray,
+        space: str,
+        k: int,
+        graph: FieldGraph | None,
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Brute force over the candidates (faiss on the graph's vectors when there is one)."""
         ords = np.flatnonzero(candidates)
-        scores = exact_scores(space, column.matrix.view()[ords], self.vector)
+        if graph is not None:
+            scores = scores_from_raw(space, graph.exact_raw(self.vector, ords))
+        else:
+            scores = exact_scores(space, column.matrix.view()[ords], self.vector)
         return top_k(scores, ords, k)
 
     def _radial(
-        self, ctx: SearchContext, column: VectorColumn, candidates: np.ndarray, space: str
+        self,
+        ctx: SearchContext,
+        column: VectorColumn,
+        candidates: np.ndarray,
+        space: str,
+        graph: FieldGraph | None,
     ) -> tuple[np.ndarray, np.ndarray]:
         ords = np.flatnonzero(candidates)
-        raw = raw_values(space, column.matrix.view()[ords], self.vector)
+        if graph is not None:
+            raw = graph.exact_raw(self.vector, ords)
+        else:
+            raw = raw_values(space, column.matrix.view()[ords], self.vector)
         keep = within_radius(space, raw, self.max_distance, self.min_score)
         limit = ctx.index.setting_int("index.max_result_window", 10_000)
         return top_k(scores_from_raw(space, raw[keep]), ords[keep], limit)
@@ -246,6 +264,11 @@ class Knn(Query):
 
 _EMPTY_ORDS = np.empty(0, dtype=np.int64)
 _EMPTY_SCORES = np.empty(0, dtype=np.float32)
+
+
+def _graph_of(ctx: SearchContext, path: str) -> FieldGraph | None:
+    state = graphs_of(ctx.engine).for_index(ctx.index)
+    return state.graph(path) if state is not None else None
 
 
 def _prefer_exact(settings: dict[str, Any], cardinality: int, k: int, dimension: int) -> bool:
