@@ -89,7 +89,7 @@ class FieldGraph:
 
     @property
     def ntotal(self) -> int:
-        return int(self.index.ntotal)
+        return self.fid_to_ord.n  # kept equal to the faiss index's ntotal, without a SWIG call
 
     @property
     def live_count(self) -> int:
@@ -148,7 +148,7 @@ class FieldGraph:
         rows = normalize_rows(vectors) if self.spec.space_type == "cosinesimil" else vectors
         with _build_threads():
             self.index.add(np.ascontiguousarray(rows, dtype=np.float32))
-        end = self.ntotal
+        end = start + len(ordinals)
         for arr in (self.fid_to_ord, self.fid_seq):
             arr.resize(end)
         self.fid_to_ord.view()[start:end] = ordinals
@@ -181,17 +181,18 @@ class FieldGraph:
     # -- search ------------------------------------------------------------------------
 
     def search(
-        self, query: np.ndarray, k: int, ef_search: int, allowed: np.ndarray | None
+        self, prepared: np.ndarray, k: int, ef_search: int, allowed: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(ordinals, raw faiss values) of the approximate top ``k``.
 
         ``allowed`` is a boolean mask over ordinals (the efficient filter); dead entries
         are always excluded. Raw values are squared L2 distances or inner products.
+        ``prepared`` is the query from :meth:`prepare`.
         """
         ntotal = self.ntotal
         if ntotal == 0 or k <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        q = self._prepare(query)
+        q = prepared
         bits = self._selector_bits(allowed)
         if bits is None:
             params = self._plain_params(int(ef_search))
@@ -205,20 +206,20 @@ class FieldGraph:
         fids = labels[0][found]
         return self.fid_to_ord.view()[fids], distances[0][found].astype(np.float32)
 
-    def exact_raw(self, query: np.ndarray, ordinals: np.ndarray) -> np.ndarray:
+    def exact_raw(self, prepared: np.ndarray, ordinals: np.ndarray) -> np.ndarray:
         """Raw values (squared L2 or inner product) of the given live ordinals, computed by
         faiss on the graph's own vectors: no gather of the rows, SIMD distances."""
         fids = np.ascontiguousarray(self.ord_to_fid.view()[ordinals], dtype=np.int64)
         out = np.empty((1, len(fids)), dtype=np.float32)
         if len(fids):
-            q = self._prepare(query)
+            q = prepared
             storage = faiss.downcast_index(self.index.storage)
             storage.compute_distance_subset(  # type: ignore[attr-defined]
                 1, faiss.swig_ptr(q), len(fids), faiss.swig_ptr(out), faiss.swig_ptr(fids)
             )
         return out[0]
 
-    def _prepare(self, query: np.ndarray) -> np.ndarray:
+    def prepare(self, query: np.ndarray) -> np.ndarray:
         """The query as faiss sees it: one float32 row, unit length for cosinesimil."""
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         if self.spec.space_type == "cosinesimil":

@@ -115,7 +115,7 @@ def _attach(graph: FieldGraph, state: IndexVectors) -> None:
     """Map saved entries to the ordinals of the same document versions."""
     shard = state.index.shard
     column = shard.columns.get(graph.spec.field)
-    n = graph.ntotal
+    n = int(graph.index.ntotal)
     graph.fid_to_ord.resize(n)
     graph.ord_to_fid.resize(shard.maxdoc)
     graph.changes = 0

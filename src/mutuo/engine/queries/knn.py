@@ -57,6 +57,7 @@ class Knn(Query):
     def __init__(self, field: str, vector: np.ndarray) -> None:
         self.field = field
         self.vector = vector
+        self._prepared_by_space: dict[str, np.ndarray] = {}
         # checked against the mapping per index; computed once
         self._zero = not vector.any()
         self._bytes = bool(
@@ -201,7 +202,7 @@ class Knn(Query):
         if graph is None or graph.live_count < threshold:  # no native graph: exact search
             return self._exact(column, self._candidates(ctx, column), space, k, graph)
         if self.filter is None:
-            ords, raw = graph.search(self.vector, k, self._ef_search(ctx, path), None)
+            ords, raw = graph.search(self._prepared(graph), k, self._ef_search(ctx, path), None)
             return ords, scores_from_raw(space, raw)
         candidates = self._candidates(ctx, column)
         cardinality = int(np.count_nonzero(candidates))
@@ -209,7 +210,7 @@ class Knn(Query):
             return _EMPTY_ORDS, _EMPTY_SCORES
         if _prefer_exact(settings, cardinality, k, len(self.vector)):
             return self._exact(column, candidates, space, k, graph)
-        ords, raw = graph.search(self.vector, k, self._ef_search(ctx, path), candidates)
+        ords, raw = graph.search(self._prepared(graph), k, self._ef_search(ctx, path), candidates)
         fallback = not settings_mod.get_bool(
             settings, "index.knn.faiss.efficient_filter.disable_exact_search"
         )
@@ -228,7 +229,7 @@ class Knn(Query):
         """Brute force over the candidates (faiss on the graph's vectors when there is one)."""
         ords = np.flatnonzero(candidates)
         if graph is not None:
-            scores = scores_from_raw(space, graph.exact_raw(self.vector, ords))
+            scores = scores_from_raw(space, graph.exact_raw(self._prepared(graph), ords))
         else:
             scores = exact_scores(space, column.matrix.view()[ords], self.vector)
         return top_k(scores, ords, k)
@@ -243,12 +244,20 @@ class Knn(Query):
     ) -> tuple[np.ndarray, np.ndarray]:
         ords = np.flatnonzero(candidates)
         if graph is not None:
-            raw = graph.exact_raw(self.vector, ords)
+            raw = graph.exact_raw(self._prepared(graph), ords)
         else:
             raw = raw_values(space, column.matrix.view()[ords], self.vector)
         keep = within_radius(space, raw, self.max_distance, self.min_score)
         limit = ctx.index.setting_int("index.max_result_window", 10_000)
         return top_k(scores_from_raw(space, raw[keep]), ords[keep], limit)
+
+    def _prepared(self, graph: FieldGraph) -> np.ndarray:
+        """The query vector as the graph takes it, computed once per space type."""
+        space = graph.spec.space_type
+        prepared = self._prepared_by_space.get(space)
+        if prepared is None:
+            prepared = self._prepared_by_space[space] = graph.prepare(self.vector)
+        return prepared
 
     def _ef_search(self, ctx: SearchContext, path: str) -> int:
         if self.ef_search is not None:
