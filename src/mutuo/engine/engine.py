@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from . import codec
-from .api import aliases, cluster, documents, index_templates, indices, search
+from .api import (
+    aliases,
+    cluster,
+    documents,
+    index_templates,
+    indices,
+    msearch,
+    search,
+    update_by_query,
+)
 from .api.indices import create_index
 from .errors import (
     IllegalArgumentError,
@@ -47,6 +56,8 @@ def api_modules() -> list[ApiModule]:
         aliases.register,
         documents.register,
         search.register,
+        msearch.register,
+        update_by_query.register,
     ]
 
 

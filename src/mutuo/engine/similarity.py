@@ -95,3 +95,59 @@ class BM25:
     @staticmethod
     def idf_scalar(doc_freq: int, doc_count: int) -> float:
         return float(np.float32(math.log(1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))))
+
+
+@dataclass(frozen=True)
+class BooleanSimilarity:
+    """Lucene's BooleanSimilarity: a matching term scores its query boost, nothing else."""
+
+    k1: float = 0.0
+    b: float = 0.0
+
+    def norm_cache(self, avgdl: float) -> np.ndarray:
+        return np.zeros(256, dtype=np.float32)
+
+    def score(
+        self, weight: np.float32, freqs: np.ndarray, norms: np.ndarray, cache: np.ndarray
+    ) -> np.ndarray:
+        return np.full(len(freqs), np.float32(weight), dtype=np.float32)
+
+    @staticmethod
+    def avgdl(sum_total_term_freq: int, doc_count: int) -> float:
+        return 1.0
+
+    @staticmethod
+    def idf_scalar(doc_freq: int, doc_count: int) -> float:
+        return 1.0
+
+
+Similarity = BM25 | BooleanSimilarity
+
+
+def similarity_for(settings: dict[str, object], name: str) -> Similarity:
+    """The similarity named ``name`` in ``index.similarity.<name>.*`` settings.
+
+    ``default`` without settings is BM25(1.2, 0.75); ``BM25`` reads ``k1`` and ``b``;
+    ``boolean`` scores matching terms by their boost. Other Lucene similarities (DFR, IB,
+    LM*, scripted) are refused rather than approximated.
+    """
+    prefix = f"index.similarity.{name}."
+    own = {k[len(prefix) :]: v for k, v in settings.items() if k.startswith(prefix)}
+    if not own:
+        if name in ("default", "BM25"):
+            return BM25()
+        if name == "boolean":
+            return BooleanSimilarity()
+        raise ValueError(f"Unknown Similarity type [{name}]: no [index.similarity.{name}] settings")
+    kind = str(own.get("type", "BM25"))
+    if kind == "BM25":
+        try:
+            return BM25(k1=float(own.get("k1", 1.2)), b=float(own.get("b", 0.75)))  # type: ignore[arg-type]
+        except ValueError:
+            raise ValueError(f"invalid [k1] or [b] for similarity [{name}]") from None
+    if kind == "boolean":
+        return BooleanSimilarity()
+    raise ValueError(
+        f"Similarity type [{kind}] of [{name}] is not supported by the embedded engine "
+        "(supported: BM25, boolean)"
+    )
