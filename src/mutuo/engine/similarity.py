@@ -1,11 +1,15 @@
-"""Lucene's BM25Similarity (OpenSearch 3.x's default) and its one-byte length norms.
+"""BM25 as OpenSearch scores it, and Lucene's one-byte length norms.
 
+OpenSearch's ``BM25`` similarity is ``LegacyBM25Similarity``: Lucene's BM25Similarity
+with the query boost multiplied by ``(1 + k1)`` (OpenSearch kept the pre-Lucene-8 score
+scale), so a single matching term in an average-length document scores its idf.
 Scores are computed in float32 exactly as Lucene does, so they match OpenSearch to the
 printed precision on a single-shard index:
 
     idf    = (float) ln(1 + (N - n + 0.5) / (n + 0.5))
     cache  = 1f / (k1 * ((1 - b) + b * LENGTH_TABLE[norm] / avgdl))
-    score  = weight - weight / (1f + freq * cache),  weight = boost * idf
+    weight = (boost * (1 + k1)) * idf
+    score  = weight - weight / (1f + freq * cache)
 """
 
 from __future__ import annotations
@@ -65,6 +69,13 @@ class BM25:
     k1: float = 1.2
     b: float = 0.75
 
+    def scorer_boost(self, boost: float) -> np.float32:
+        """The boost Lucene's scorer sees: LegacyBM25Similarity multiplies in (1 + k1)."""
+        return np.float32(boost) * (np.float32(1) + np.float32(self.k1))
+
+    def weight(self, boost: float, idf: float) -> np.float32:
+        return self.scorer_boost(boost) * np.float32(idf)
+
     def idf(self, doc_freq: int | np.ndarray, doc_count: int) -> np.ndarray:
         n = np.asarray(doc_freq, dtype=np.float64)
         return np.log(1.0 + (doc_count - n + 0.5) / (n + 0.5)).astype(np.float32)
@@ -103,6 +114,12 @@ class BooleanSimilarity:
 
     k1: float = 0.0
     b: float = 0.0
+
+    def scorer_boost(self, boost: float) -> np.float32:
+        return np.float32(boost)
+
+    def weight(self, boost: float, idf: float) -> np.float32:
+        return np.float32(boost)
 
     def norm_cache(self, avgdl: float) -> np.ndarray:
         return np.zeros(256, dtype=np.float32)

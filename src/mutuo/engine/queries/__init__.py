@@ -12,6 +12,7 @@ A new query type is a module with a ``Query`` subclass decorated by :func:`regis
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -106,6 +107,10 @@ class Query:
         """
         return None
 
+    def body_filter_key(self) -> Any:
+        """The request body as a cache key (None for queries built internally)."""
+        return None if self.body_key is None else (self.type_name, self.body_key)
+
     def explain_doc(self, ctx: SearchContext, ordinal: int, boost: float = 1.0) -> Explanation:
         """Why document ``ordinal`` scores what it does, in Lucene's wording."""
         effective = float(np.float32(boost) * np.float32(self.boost))
@@ -191,7 +196,7 @@ def _canonical(body: Any) -> str | None:
 
 def parse_boost(value: Any, type_name: str) -> float:
     """A ``boost`` as Java reads it: a float (strings such as ``"5"`` are accepted)."""
-    if isinstance(value, bool):
+    if isinstance(value, builtins.bool):  # the ``bool`` submodule shadows the builtin here
         raise ParsingError(f"[{type_name}] query does not support [boost] as a boolean")
     try:
         return float(np.float32(float(value)))

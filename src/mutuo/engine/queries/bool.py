@@ -65,7 +65,7 @@ class Bool(Query):
         keys = [c.filter_key(ctx) for c in self.children()]
         if any(k is None for k in keys):
             return None
-        return ("bool", self.body_key)
+        return self.body_filter_key()
 
     def required_should(self) -> int:
         default = 0 if (self.must or self.filter) else 1

@@ -32,7 +32,7 @@ class Ids(Query):
     cost = 1
 
     def filter_key(self, ctx: SearchContext) -> Any:
-        return ("ids", self.body_key)
+        return self.body_filter_key()
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         ords = [ctx.shard.id_to_ord.get(v) for v in self.values]

@@ -89,7 +89,7 @@ class Match(Query):
                 raise ParsingError(exc.reason) from None
 
     def filter_key(self, ctx: SearchContext) -> Any:
-        return ("match", self.body_key)
+        return self.body_filter_key()
 
     def terms(self, ctx: SearchContext) -> list[str]:
         return analyze(ctx, self.field, self.text, self.analyzer)

@@ -1,7 +1,8 @@
 """Shared scoring: BM25 term scores over a whole shard, with live-doc statistics.
 
-A term query's weight is ``boost * idf`` computed in float32 before the per-document
-arithmetic, exactly as Lucene's ``BM25Scorer`` does, and its explanation reproduces
+A term query's weight is ``boost * (1 + k1) * idf`` (OpenSearch's LegacyBM25Similarity)
+computed in float32 before the per-document arithmetic, exactly as Lucene's
+``BM25Scorer`` does, and its explanation reproduces
 Lucene's text ("weight(field:term in doc) [PerFieldSimilarity], result of:").
 """
 
@@ -71,11 +72,11 @@ def _norms_disabled(ctx: SearchContext, field: str) -> bool:
 
 
 def term_weight(ctx: SearchContext, field: str, term: str, boost: float) -> np.float32:
-    """``boost * idf`` of one term, as the float Lucene multiplies with."""
+    """``scorer boost * idf`` of one term, as the float Lucene multiplies with."""
     doc_count, _avgdl = field_stats(ctx, field)
     n = doc_freq(ctx, field, term)
     sim = ctx.similarity_of(field)
-    return np.float32(boost) * np.float32(sim.idf_scalar(n, doc_count))
+    return sim.weight(boost, sim.idf_scalar(n, doc_count))
 
 
 def sparse_term_scores(
@@ -142,7 +143,8 @@ def explain_similarity(
         for t in terms
     ]
     idf = idfs[0] if len(idfs) == 1 else Explanation(_float_sum(idfs), "idf, sum of:", idfs)
-    weight = np.float32(boost) * np.float32(idf.value)
+    scorer_boost = sim.scorer_boost(boost)
+    weight = scorer_boost * np.float32(idf.value)
     norm = int(_norms(ctx, field, np.array([ordinal]))[0])
     dl = float(LENGTH_TABLE[norm])
     k1, b = np.float32(sim.k1), np.float32(sim.b)
@@ -160,7 +162,7 @@ def explain_similarity(
         ),
         Explanation(avgdl, "avgdl, average length of field"),
     ]
-    factors = ([Explanation(boost, "boost")] if np.float32(boost) != 1 else []) + [idf]
+    factors = ([Explanation(float(scorer_boost), "boost")] if scorer_boost != 1 else []) + [idf]
     tf_expl = Explanation(
         float(tf), "tf, computed as freq / (freq + k1 * (1 - b + b * dl / avgdl)) from:", tf_details
     )

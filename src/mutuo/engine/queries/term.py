@@ -45,7 +45,7 @@ class Term(Query):
         return query
 
     def filter_key(self, ctx: SearchContext) -> Any:
-        return ("term", self.body_key)
+        return self.body_filter_key()
 
     def scores_bm25(self, ctx: SearchContext) -> bool:
         column = ctx.column(self.field)

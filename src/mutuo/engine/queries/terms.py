@@ -88,7 +88,7 @@ class Terms(Query):
 
     def filter_key(self, ctx: SearchContext) -> Any:
         if self.lookup is None:
-            return ("terms", self.body_key)
+            return self.body_filter_key()
         values = self.resolve_values(ctx)
         return ("terms", self.field, orjson.dumps(values, option=orjson.OPT_PASSTHROUGH_SUBCLASS))
 
