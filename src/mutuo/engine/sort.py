@@ -10,6 +10,7 @@ every key are broken by shard, then by ordinal, like Lucene's shard index and do
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -216,6 +217,13 @@ def _key(
     )
 
 
+def sort_double(value: float) -> float | str:
+    """Non-finite sort values print as Jackson writes them: ``"Infinity"``, ``"-Infinity"``."""
+    if math.isfinite(value):
+        return value
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
 def _directed(values: np.ndarray, reverse: bool) -> np.ndarray:
     if not reverse:
         return values
@@ -246,9 +254,11 @@ def _numeric_key(
         vals[absent] = missing
     positions = _directed(vals, spec.reverse)
     if sort_type == "float" and mode not in ("avg", "median"):
-        render: Callable[[np.ndarray], list[Any]] = lambda idx: [java_float(v) for v in vals[idx]]  # noqa: E731
+        render: Callable[[np.ndarray], list[Any]] = lambda idx: [
+            sort_double(java_float(v)) for v in vals[idx]
+        ]  # noqa: E731
     elif floating:
-        render = lambda idx: [float(v) for v in vals[idx]]  # noqa: E731
+        render = lambda idx: [sort_double(float(v)) for v in vals[idx]]  # noqa: E731
     else:
         render = lambda idx: [int(v) for v in vals[idx]]  # noqa: E731
     return positions, render
@@ -328,7 +338,7 @@ def _geo_key(
         )
     dist = dist / unit_m
     dist[np.isnan(dist)] = np.inf
-    return _directed(dist, spec.reverse), lambda idx: [float(v) for v in dist[idx]]
+    return _directed(dist, spec.reverse), lambda idx: [sort_double(float(v)) for v in dist[idx]]
 
 
 def geo_distances(
