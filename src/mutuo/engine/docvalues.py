@@ -21,7 +21,7 @@ SORT_TYPES = {
     "byte": "int",
     "boolean": "int",
     "long": "long",
-    "unsigned_long": "long",
+    "unsigned_long": "unsigned",
     "date": "long",
     "date_nanos": "long",
     "float": "float",
@@ -30,12 +30,19 @@ SORT_TYPES = {
     "scaled_float": "double",
 }
 MISSING_LOW = {
+    "unsigned": 0,
     "int": -(2**31),
     "long": -(2**63),
     "float": float("-inf"),
     "double": float("-inf"),
 }
-MISSING_HIGH = {"int": 2**31 - 1, "long": 2**63 - 1, "float": float("inf"), "double": float("inf")}
+MISSING_HIGH = {
+    "unsigned": 2**64 - 1,
+    "int": 2**31 - 1,
+    "long": 2**63 - 1,
+    "float": float("inf"),
+    "double": float("inf"),
+}
 
 
 def numeric_values(ctx: SearchContext, path: str, mode: str) -> tuple[np.ndarray, np.ndarray]:

@@ -227,7 +227,7 @@ def sort_double(value: float) -> float | str:
 def _directed(values: np.ndarray, reverse: bool) -> np.ndarray:
     if not reverse:
         return values
-    if values.dtype.kind == "i":
+    if values.dtype.kind in "iu":
         return ~values  # order-reversing without overflow
     return -values
 
@@ -246,7 +246,7 @@ def _numeric_key(
     mode = spec.mode or ("max" if spec.reverse else "min")
     values, has = numeric_values(ctx, path, mode)
     floating = sort_type in ("float", "double") or mode in ("avg", "median")
-    vals = values[ordinals].astype(np.float64 if floating else np.int64)
+    vals = values[ordinals].astype(np.float64 if floating else _int_dtype(sort_type))
     missing = missing_value(ctx, spec, path, sort_type)
     absent = ~has[ordinals]
     if absent.any():
@@ -262,6 +262,10 @@ def _numeric_key(
     else:
         render = lambda idx: [int(v) for v in vals[idx]]  # noqa: E731
     return positions, render
+
+
+def _int_dtype(sort_type: str) -> type:
+    return np.uint64 if sort_type == "unsigned" else np.int64
 
 
 def missing_value(ctx: SearchContext, spec: SortField, path: str, sort_type: str) -> Any:
@@ -410,7 +414,11 @@ def _after_position(ctx: SearchContext, spec: SortField, value: Any) -> Any:
         parsed = value
     floating = sort_type in ("float", "double") or spec.mode in ("avg", "median")
     try:
-        arr = np.array([float(parsed)]) if floating else np.array([int(parsed)], dtype=np.int64)
+        arr = (
+            np.array([float(parsed)])
+            if floating
+            else np.array([int(parsed)], dtype=_int_dtype(sort_type))
+        )
     except (TypeError, ValueError):
         raise IllegalArgumentError(
             f"Failed to parse search_after value [{value}] for field [{spec.field}]"

@@ -30,7 +30,9 @@ def make_index(memory_client: OpenSearch) -> MakeIndex:
         if settings is not None:
             body["settings"] = settings
         memory_client.indices.create(index=name, body=body)
-        items = docs.items() if isinstance(docs, dict) else ((str(i), d) for i, d in enumerate(docs, 1))
+        items = (
+            docs.items() if isinstance(docs, dict) else ((str(i), d) for i, d in enumerate(docs, 1))
+        )
         lines: list[dict[str, Any]] = []
         for doc_id, source in items:
             lines.append({"index": {"_index": name, "_id": doc_id}})
@@ -41,4 +43,3 @@ def make_index(memory_client: OpenSearch) -> MakeIndex:
         return memory_client
 
     return make
-

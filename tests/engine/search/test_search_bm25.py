@@ -15,7 +15,9 @@ from mutuo.engine.explanation import java_float
 from mutuo.engine.similarity import BM25, byte4_to_int, int_to_byte4
 
 
-def lucene_legacy_bm25(freq: float, dl: int, avgdl: float, n: int, big_n: int, boost: float = 1.0) -> float:
+def lucene_legacy_bm25(
+    freq: float, dl: int, avgdl: float, n: int, big_n: int, boost: float = 1.0
+) -> float:
     """The score written out from Lucene's BM25Scorer and OpenSearch's LegacyBM25Similarity."""
     f32 = np.float32
     idf = f32(math.log(1 + (big_n - n + 0.5) / (n + 0.5)))
@@ -48,7 +50,9 @@ def test_single_document_match_scores_its_idf(make_index) -> None:
 def test_multi_term_match_sums_term_scores_like_lucene(make_index) -> None:
     docs = ["Let the wind rise", "Gone with the wind", "Rise is gone"]
     client = make_index("wind", [{"title": t} for t in docs])
-    hits = client.search(index="wind", body={"query": {"match": {"title": "wind rise"}}})["hits"]["hits"]
+    hits = client.search(index="wind", body={"query": {"match": {"title": "wind rise"}}})["hits"][
+        "hits"
+    ]
     avgdl = float(np.float32(11 / 3))
     wind = lucene_legacy_bm25(1, 4, avgdl, 2, 3)
     rise = lucene_legacy_bm25(1, 4, avgdl, 2, 3)
@@ -71,7 +75,9 @@ def test_long_fields_score_with_the_lossy_norm(make_index, length: int) -> None:
 def test_query_boost_enters_the_term_weight(make_index) -> None:
     client = make_index("boosted", [{"t": "a b"}, {"t": "a"}, {"t": "c"}])
     plain = client.search(index="boosted", body={"query": {"match": {"t": "a"}}})["hits"]["hits"]
-    boosted = client.search(index="boosted", body={"query": {"match": {"t": {"query": "a", "boost": 3}}}})["hits"]["hits"]
+    boosted = client.search(
+        index="boosted", body={"query": {"match": {"t": {"query": "a", "boost": 3}}}}
+    )["hits"]["hits"]
     for p, b in zip(plain, boosted, strict=True):
         n = 2
         dl = 2 if p["_id"] == "1" else 1
@@ -89,8 +95,12 @@ def test_bool_boost_propagates_to_leaves(make_index) -> None:
 
 def test_repeated_query_terms_collapse_into_one_boosted_clause(make_index) -> None:
     client = make_index("dup", [{"t": "wind"}, {"t": "rain"}])
-    once = client.search(index="dup", body={"query": {"match": {"t": "wind"}}})["hits"]["hits"][0]["_score"]
-    twice = client.search(index="dup", body={"query": {"match": {"t": "wind wind"}}})["hits"]["hits"][0]["_score"]
+    once = client.search(index="dup", body={"query": {"match": {"t": "wind"}}})["hits"]["hits"][0][
+        "_score"
+    ]
+    twice = client.search(index="dup", body={"query": {"match": {"t": "wind wind"}}})["hits"][
+        "hits"
+    ][0]["_score"]
     assert twice == java_float(lucene_legacy_bm25(1, 1, 1.0, 1, 2, boost=2.0))
     assert twice > once
 
@@ -104,14 +114,18 @@ def test_similarity_settings_change_k1_and_b(make_index) -> None:
     assert hits[0]["_score"] == hits[1]["_score"]
     idf = np.float32(math.log(1 + 0.5 / 2.5))
     weight = np.float32(3.0) * idf
-    assert hits[0]["_score"] == java_float(weight - weight / (np.float32(1) + np.float32(1) / np.float32(2.0)))
+    assert hits[0]["_score"] == java_float(
+        weight - weight / (np.float32(1) + np.float32(1) / np.float32(2.0))
+    )
 
 
 def test_boolean_similarity_scores_the_boost(make_index) -> None:
     settings = {"index": {"similarity": {"yes_no": {"type": "boolean"}}}}
     mappings = {"properties": {"t": {"type": "text", "similarity": "yes_no"}}}
     client = make_index("boolsim", [{"t": "a a a b"}, {"t": "a"}], mappings, settings)
-    hits = client.search(index="boolsim", body={"query": {"match": {"t": {"query": "a b", "boost": 2}}}})["hits"]["hits"]
+    hits = client.search(
+        index="boolsim", body={"query": {"match": {"t": {"query": "a b", "boost": 2}}}}
+    )["hits"]["hits"]
     assert [h["_score"] for h in hits] == [4.0, 2.0]
 
 
@@ -140,15 +154,25 @@ def test_explanation_tree_follows_lucene_wording(make_index) -> None:
         "tf, computed as freq / (freq + k1 * (1 - b + b * dl / avgdl)) from:",
     ]
     assert score["details"][0]["value"] == 2.2
-    assert score["details"][1]["details"][0] == {"value": 2, "description": "n, number of documents containing term", "details": []}
+    assert score["details"][1]["details"][0] == {
+        "value": 2,
+        "description": "n, number of documents containing term",
+        "details": [],
+    }
     search = client.search(index="expl", body={"query": {"match": {"t": "a"}}})
     assert {h["_id"]: h["_score"] for h in search["hits"]["hits"]}["2"] == top["value"]
 
 
 def test_keyword_term_scores_a_constant_unless_use_similarity(make_index) -> None:
-    mappings = {"properties": {"k": {"type": "keyword"}, "s": {"type": "keyword", "use_similarity": True}}}
-    client = make_index("kw", [{"k": "x", "s": "x"}, {"k": "y", "s": "y"}, {"k": "x", "s": "x"}], mappings)
-    constant = client.search(index="kw", body={"query": {"term": {"k": {"value": "x", "boost": 3}}}})
+    mappings = {
+        "properties": {"k": {"type": "keyword"}, "s": {"type": "keyword", "use_similarity": True}}
+    }
+    client = make_index(
+        "kw", [{"k": "x", "s": "x"}, {"k": "y", "s": "y"}, {"k": "x", "s": "x"}], mappings
+    )
+    constant = client.search(
+        index="kw", body={"query": {"term": {"k": {"value": "x", "boost": 3}}}}
+    )
     assert [h["_score"] for h in constant["hits"]["hits"]] == [3.0, 3.0]
     scored = client.search(index="kw", body={"query": {"term": {"s": "x"}}})["hits"]["hits"]
     assert scored[0]["_score"] == java_float(lucene_legacy_bm25(1, 1, 1.0, 2, 3))

@@ -23,7 +23,7 @@ from ..index import PRIMARY_TERM, Index, Versioning
 from ..info import VERSION
 from ..router import Request, Response, Router
 from ..search_request import ParsedSearch
-from .documents import apply_refresh
+from .write_options import apply_refresh, refresh_policy
 from .search import alias_filters, target_indices
 
 if TYPE_CHECKING:
@@ -73,6 +73,7 @@ def update_by_query(engine: Engine, req: Request) -> Response:
     started = time.perf_counter()
     body = req.json()
     max_docs, conflicts, scroll_size, warnings = _options(req, body)
+    policy = refresh_policy(req.params)
     search = ParsedSearch({"query": body["query"]} if "query" in body else {}, {})
     search.count_only = True
     indices = sorted(target_indices(engine, req), key=lambda i: i.name)
@@ -88,7 +89,7 @@ def update_by_query(engine: Engine, req: Request) -> Response:
                 break
         if failures and conflicts == "abort":
             break
-    apply_refresh(engine, [i for i, _o in matches], req.params, {})
+    apply_refresh([i for i, _o in matches], policy, {})
     result = {
         "took": int((time.perf_counter() - started) * 1000),
         "timed_out": False,
@@ -105,7 +106,7 @@ def update_by_query(engine: Engine, req: Request) -> Response:
         "failures": failures if conflicts == "abort" else [],
     }
     headers = (
-        {"Warning": ", ".join(f'299 OpenSearch-{VERSION} "{w}"' for w in warnings)}
+        {"warning": ", ".join(f'299 OpenSearch-{VERSION} "{w}"' for w in warnings)}
         if warnings
         else {}
     )
