@@ -253,14 +253,15 @@ def _numeric_key(
         vals = vals.copy()
         vals[absent] = missing
     positions = _directed(vals, spec.reverse)
-    if sort_type == "float" and mode not in ("avg", "median"):
-        render: Callable[[np.ndarray], list[Any]] = lambda idx: [
-            sort_double(java_float(v)) for v in vals[idx]
-        ]  # noqa: E731
-    elif floating:
-        render = lambda idx: [sort_double(float(v)) for v in vals[idx]]  # noqa: E731
-    else:
-        render = lambda idx: [int(v) for v in vals[idx]]  # noqa: E731
+    java_floats = sort_type == "float" and mode not in ("avg", "median")
+
+    def render(idx: np.ndarray) -> list[Any]:
+        if java_floats:
+            return [sort_double(java_float(v)) for v in vals[idx]]
+        if floating:
+            return [sort_double(float(v)) for v in vals[idx]]
+        return [int(v) for v in vals[idx]]
+
     return positions, render
 
 

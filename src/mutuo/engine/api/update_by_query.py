@@ -23,8 +23,8 @@ from ..index import PRIMARY_TERM, Index, Versioning
 from ..info import VERSION
 from ..router import Request, Response, Router
 from ..search_request import ParsedSearch
-from .write_options import apply_refresh, refresh_policy
 from .search import alias_filters, target_indices
+from .write_options import apply_refresh, refresh_policy
 
 if TYPE_CHECKING:
     from ..engine import Engine
