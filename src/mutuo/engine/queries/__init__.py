@@ -87,7 +87,7 @@ class Query:
     def run(self, ctx: SearchContext, scoring: bool, boost: float = 1.0) -> Matches:
         """Execute (boosts, the per-refresh filter cache) and remember named matches."""
         effective = float(np.float32(boost) * np.float32(self.boost))
-        key = None if scoring else self.filter_key(ctx)
+        key = None if scoring or self.has_named() else self.filter_key(ctx)
         cached = ctx.cached_filter(key) if key is not None else None
         if cached is not None:
             matches = Matches(cached, None, 1.0)
@@ -106,6 +106,10 @@ class Query:
         (not ``now``-relative dates, not lookups into other documents).
         """
         return None
+
+    def has_named(self) -> builtins.bool:
+        """Whether this query or a sub-query has a ``_name`` (cached masks would skip them)."""
+        return self.query_name is not None or any(c.has_named() for c in self.children())
 
     def body_filter_key(self) -> Any:
         """The request body as a cache key (None for queries built internally)."""
