@@ -20,9 +20,10 @@ from .explanation import java_float
 from .features import FetchedHit
 from .fetch import FetchSpec, PageRow, build_hits, load_sources
 from .queries import Query, parse_query
+from .search_after import after_mask, merge_sorted, shard_top
 from .search_context import SearchContext
 from .search_request import DEFAULT_TRACK_TOTAL_HITS, ParsedSearch
-from .sort import after_mask, merge_sorted, shard_keys, shard_top
+from .sort import shard_keys
 
 if TYPE_CHECKING:
     from .engine import Engine

@@ -13,7 +13,8 @@ from .aggs import AggregationSpec, parse_aggregations
 from .errors import IllegalArgumentError, ParsingError
 from .features import SearchFeature, features
 from .queries import Query, parse_query
-from .sort import SortField, check_search_after, parse_sort, parse_sort_param
+from .search_after import check_search_after
+from .sort import SortField, parse_sort, parse_sort_param
 from .source_filter import from_params, parse_spec
 
 DEFAULT_SIZE = 10

@@ -1,19 +1,18 @@
-"""``sort`` and ``search_after``: sort keys over columns, per-shard top hits, merge.
+"""``sort``: parsing and per-shard sort keys over the columns.
 
 Each sort key becomes, per shard, a vectorised "position" array whose ascending order is
 the requested order (``desc`` flips it, missing values are substituted as OpenSearch
 does: ``_last``/``_first`` become the type's extreme value for numbers, and null for
-keywords). ``search_after`` keeps documents strictly after the given values; ties on
-every key are broken by shard, then by ordinal, like Lucene's shard index and doc id.
+keywords). ``search_after`` and the merge of shards live in :mod:`.search_after`.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -29,17 +28,8 @@ from .docvalues import (
 )
 from .errors import IllegalArgumentError, ParsingError, QueryShardError
 from .explanation import java_float
-from .fields import DATE, GEO_POINT, KEYWORD, TEXT
+from .fields import GEO_POINT, TEXT
 from .search_context import SearchContext
-
-
-class SortedShard(Protocol):
-    """What the merge needs of a shard's hits (ShardHits, or a top_hits bucket slice)."""
-
-    ordinals: np.ndarray
-    scores: np.ndarray
-    extras: dict[str, Any]
-
 
 _MODES = ("min", "max", "sum", "avg", "median")
 _FIELD_KEYS = {"order", "missing", "mode", "unmapped_type", "numeric_type", "format", "nested"}
@@ -180,10 +170,10 @@ def _key(
 ) -> tuple[np.ndarray, Callable[[np.ndarray], list[Any]]]:
     if spec.field == "_score":
         values = scores.astype(np.float64)
-        return _directed(values, spec.reverse), lambda idx: [java_float(v) for v in scores[idx]]
+        return directed(values, spec.reverse), lambda idx: [java_float(v) for v in scores[idx]]
     if spec.field == "_doc":
         values = ordinals.astype(np.int64)
-        return _directed(values, spec.reverse), lambda idx: ordinals[idx].tolist()
+        return directed(values, spec.reverse), lambda idx: ordinals[idx].tolist()
     if spec.points is not None:
         return _geo_key(ctx, spec, ordinals)
     mapper = ctx.mapper(spec.field)
@@ -224,7 +214,7 @@ def sort_double(value: float) -> float | str:
     return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
 
 
-def _directed(values: np.ndarray, reverse: bool) -> np.ndarray:
+def directed(values: np.ndarray, reverse: bool) -> np.ndarray:
     if not reverse:
         return values
     if values.dtype.kind in "iu":
@@ -246,13 +236,13 @@ def _numeric_key(
     mode = spec.mode or ("max" if spec.reverse else "min")
     values, has = numeric_values(ctx, path, mode)
     floating = sort_type in ("float", "double") or mode in ("avg", "median")
-    vals = values[ordinals].astype(np.float64 if floating else _int_dtype(sort_type))
+    vals = values[ordinals].astype(np.float64 if floating else int_dtype(sort_type))
     missing = missing_value(ctx, spec, path, sort_type)
     absent = ~has[ordinals]
     if absent.any():
         vals = vals.copy()
         vals[absent] = missing
-    positions = _directed(vals, spec.reverse)
+    positions = directed(vals, spec.reverse)
     java_floats = sort_type == "float" and mode not in ("avg", "median")
 
     def render(idx: np.ndarray) -> list[Any]:
@@ -265,7 +255,7 @@ def _numeric_key(
     return positions, render
 
 
-def _int_dtype(sort_type: str) -> type:
+def int_dtype(sort_type: str) -> type:
     return np.uint64 if sort_type == "unsigned" else np.int64
 
 
@@ -296,11 +286,11 @@ def _keyword_key(
     absent = ranks < 0
     custom = spec.missing not in ("_last", "_first", None)
     if custom:
-        doubled[absent] = _half_rank(terms, str(spec.missing))
+        doubled[absent] = half_rank(terms, str(spec.missing))
     else:
         low = (spec.missing == "_first") != spec.reverse
         doubled[absent] = -1 if low else 2 * len(terms) + 2
-    positions = _directed(doubled, spec.reverse)
+    positions = directed(doubled, spec.reverse)
 
     def render(idx: np.ndarray) -> list[Any]:
         out: list[Any] = []
@@ -311,7 +301,7 @@ def _keyword_key(
     return positions, render
 
 
-def _half_rank(terms: list[str], value: str) -> int:
+def half_rank(terms: list[str], value: str) -> int:
     """Where ``value`` falls among the sorted terms, in half-rank units."""
     pos = _bisect(terms, value)
     if pos < len(terms) and terms[pos] == value:
@@ -343,7 +333,7 @@ def _geo_key(
         )
     dist = dist / unit_m
     dist[np.isnan(dist)] = np.inf
-    return _directed(dist, spec.reverse), lambda idx: [sort_double(float(v)) for v in dist[idx]]
+    return directed(dist, spec.reverse), lambda idx: [sort_double(float(v)) for v in dist[idx]]
 
 
 def geo_distances(
@@ -364,117 +354,3 @@ def geo_distances(
                 i = where[ordinal]
                 dist[i] = max(dist[i], d) if mode == "max" else min(dist[i], d)
     return dist
-
-
-# -- search_after -------------------------------------------------------------------------
-
-
-def after_mask(
-    ctx: SearchContext,
-    sort: list[SortField],
-    keys: ShardKeys,
-    after: list[Any],
-    ordinals: np.ndarray,
-) -> np.ndarray:
-    """Which of ``ordinals`` sort strictly after the ``search_after`` values."""
-    n = len(ordinals)
-    result = np.zeros(n, dtype=bool)
-    equal = np.ones(n, dtype=bool)
-    for spec, pos, value in zip(sort, keys.positions, after, strict=True):
-        target = _after_position(ctx, spec, value)
-        result |= equal & (pos > target)
-        equal &= pos == target
-    return result
-
-
-def _after_position(ctx: SearchContext, spec: SortField, value: Any) -> Any:
-    if spec.field == "_score":
-        return _directed(np.array([float(value)]), spec.reverse)[0]
-    if spec.field == "_doc":
-        return _directed(np.array([int(value)], dtype=np.int64), spec.reverse)[0]
-    if spec.points is not None:
-        return _directed(np.array([float(value)]), spec.reverse)[0]
-    mapper = ctx.mapper(spec.field)
-    if mapper is None:
-        return 0
-    column = ctx.shard.column(mapper.path)
-    if isinstance(column, KeywordColumn) or mapper.kind == KEYWORD:
-        terms = sorted_terms(ctx, mapper.path) if column is not None else []
-        if value is None:
-            low = (spec.missing == "_first") != spec.reverse
-            half = -1 if low else 2 * len(terms) + 2
-        else:
-            half = _half_rank(terms, str(value))
-        return _directed(np.array([half], dtype=np.int64), spec.reverse)[0]
-    sort_type = SORT_TYPES.get(mapper.type, "double")
-    if value is None:
-        parsed = missing_value(ctx, spec, mapper.path, sort_type)
-    elif mapper.kind == DATE and isinstance(value, str):
-        parsed = ctx.parse_numeric(mapper, value)
-    else:
-        parsed = value
-    floating = sort_type in ("float", "double") or spec.mode in ("avg", "median")
-    try:
-        arr = (
-            np.array([float(parsed)])
-            if floating
-            else np.array([int(parsed)], dtype=_int_dtype(sort_type))
-        )
-    except (TypeError, ValueError):
-        raise IllegalArgumentError(
-            f"Failed to parse search_after value [{value}] for field [{spec.field}]"
-        ) from None
-    return _directed(arr, spec.reverse)[0]
-
-
-def check_search_after(sort: list[SortField], after: Any, from_: int) -> list[Any]:
-    if not isinstance(after, list):
-        raise ParsingError("[search_after] must be an array")
-    if len(after) != len(sort):
-        raise IllegalArgumentError(
-            f"search_after has {len(after)} value(s) but sort has {len(sort)}."
-        )
-    if from_ > 0:
-        raise IllegalArgumentError("[from] parameter must be set to 0 when [search_after] is used.")
-    return after
-
-
-# -- top hits and merge -------------------------------------------------------------------
-
-
-def shard_top(keys: ShardKeys, ordinals: np.ndarray, window: int) -> np.ndarray:
-    """Indices into ``ordinals`` of the shard's best ``window`` hits, in order."""
-    if not len(ordinals) or window == 0:
-        return np.empty(0, dtype=np.int64)
-    order = np.lexsort((ordinals, *reversed(keys.positions)))
-    return order[:window]
-
-
-def merge_sorted(
-    sort: list[SortField], shards: Sequence[SortedShard], tops: list[np.ndarray], window: int
-) -> list[tuple[int, int, float, list[Any]]]:
-    """Merge the shards' sorted tops: (shard position, ordinal, score, sort values)."""
-    rows: list[tuple[int, int, float, list[Any]]] = []
-    for pos, (shard, top) in enumerate(zip(shards, tops, strict=True)):
-        keys = shard.extras["sort_keys"]
-        rendered = [render(top) for render in keys.render]
-        for i, idx in enumerate(top.tolist()):
-            values = [column[i] for column in rendered]
-            rows.append((pos, int(shard.ordinals[idx]), float(shard.scores[idx]), values))
-    if len(shards) > 1:
-        for k in reversed(range(len(sort))):
-            rows.sort(key=_row_key(sort[k], k), reverse=sort[k].reverse)
-    return rows[:window]
-
-
-def _row_key(
-    spec: SortField, k: int
-) -> Callable[[tuple[int, int, float, list[Any]]], tuple[int, Any]]:
-    return lambda row: _python_key(spec, row[3][k])
-
-
-def _python_key(spec: SortField, value: Any) -> tuple[int, Any]:
-    if value is None:
-        last = spec.missing != "_first"
-        return (1 if last != spec.reverse else -1, "")
-    return (0, value)

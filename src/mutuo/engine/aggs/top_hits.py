@@ -8,8 +8,9 @@ import numpy as np
 
 from ..errors import ParsingError
 from ..fetch import FetchSpec, PageRow
+from ..search_after import merge_sorted, shard_top
 from ..search_context import SearchContext
-from ..sort import SortField, merge_sorted, parse_sort, shard_keys, shard_top
+from ..sort import SortField, parse_sort, shard_keys
 from ..source_filter import parse_spec
 from . import Aggregation, ReduceContext, check_options, register
 
