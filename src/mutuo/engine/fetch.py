@@ -52,48 +52,51 @@ class PageRow:
     sort: list[Any] | None = None
 
 
-def load_sources(
-    engine: Engine, index: Index, ordinals: list[int]
-) -> dict[int, dict[str, Any] | None]:
-    """``_source`` of the given ordinals as the search saw them (see Index.shadow_sources)."""
-    out: dict[int, dict[str, Any] | None] = {}
+def load_raw_sources(engine: Engine, index: Index, ordinals: list[int]) -> dict[int, bytes | None]:
+    """``_source`` bytes of the given ordinals as the search saw them (see Index.shadow_sources)."""
+    out: dict[int, bytes | None] = {}
     wanted: dict[str, int] = {}
     for ordinal in ordinals:
         if ordinal in index.shadow_sources:
-            raw = index.shadow_sources[ordinal]
-            out[ordinal] = codec.loads(raw) if raw else None
+            out[ordinal] = index.shadow_sources[ordinal] or None
         else:
             wanted[index.shard.ids[ordinal]] = ordinal
     if wanted:
         rows = engine.store.sources(index.uuid, list(wanted))
         for doc_id, ordinal in wanted.items():
-            raw = rows.get(doc_id)
-            out[ordinal] = codec.loads(raw) if raw else None
+            out[ordinal] = rows.get(doc_id) or None
     return out
+
+
+def load_sources(
+    engine: Engine, index: Index, ordinals: list[int]
+) -> dict[int, dict[str, Any] | None]:
+    """``_source`` of the given ordinals, parsed."""
+    raw = load_raw_sources(engine, index, ordinals)
+    return {o: codec.loads(data) if data else None for o, data in raw.items()}
 
 
 def build_hits(engine: Engine, rows: list[PageRow], spec: FetchSpec) -> list[dict[str, Any]]:
     fetch_source, includes, excludes = spec.source
     needs_source = fetch_source or bool(spec.fields)
-    sources: dict[tuple[int, int], dict[str, Any] | None] = {}
+    sources: dict[tuple[int, int], bytes | None] = {}
     if needs_source:
         by_ctx: dict[int, tuple[SearchContext, list[int]]] = {}
         for row in rows:
             by_ctx.setdefault(id(row.ctx), (row.ctx, []))[1].append(row.ordinal)
         for ctx, ords in by_ctx.values():
-            for ordinal, src in load_sources(engine, ctx.index, ords).items():
-                sources[(id(ctx), ordinal)] = src
-    hits = []
-    for row in rows:
-        source = sources.get((id(row.ctx), row.ordinal))
-        hits.append(_hit(row, spec, source, fetch_source, includes, excludes))
-    return hits
+            for ordinal, raw in load_raw_sources(engine, ctx.index, ords).items():
+                sources[(id(ctx), ordinal)] = raw
+    return [
+        _hit(row, spec, sources.get((id(row.ctx), row.ordinal)), fetch_source, includes, excludes)
+        for row in rows
+    ]
 
 
 def _hit(
     row: PageRow,
     spec: FetchSpec,
-    source: dict[str, Any] | None,
+    raw: bytes | None,
     fetch_source: bool,
     includes: list[str],
     excludes: list[str],
@@ -112,8 +115,13 @@ def _hit(
         hit["_seq_no"] = int(index.shard.seq_nos.view()[ordinal])
         hit["_primary_term"] = 1
     hit["_score"] = None if row.score is None or np.isnan(row.score) else java_float(row.score)
-    if fetch_source and index.mapping.source_enabled and source is not None:
-        hit["_source"] = filter_source(source, includes, excludes)
+    verbatim = not includes and not excludes and not spec.fields
+    source = None if raw is None or verbatim else codec.loads(raw)
+    if fetch_source and index.mapping.source_enabled and raw is not None:
+        # unfiltered sources go out byte for byte, as OpenSearch returns them
+        hit["_source"] = (
+            codec.RawJson(raw) if verbatim else filter_source(source or {}, includes, excludes)
+        )
     fields = docvalue_fields(ctx, ordinal, spec.docvalue_fields)
     fields.update(source_fields(ctx, source or {}, spec.fields))
     if fields:

@@ -1,8 +1,9 @@
 """``geo_distance``: documents with a point within ``distance`` of an origin (arc).
 
-A latitude/longitude bounding box of the circle cheaply discards most documents; the
-great-circle distance is then computed only for the candidates (and, inside a ``bool``,
-only for documents the other clauses left in play). Scores a constant (the boost).
+Only the documents still in play (inside a ``bool``: those the other clauses kept) are
+looked at; a latitude/longitude bounding box of the circle cheaply discards most of
+them, and the arc distance (Lucene's sloppy haversine on quantised points, as
+OpenSearch measures it) decides for the rest. Scores a constant (the boost).
 """
 
 from __future__ import annotations
@@ -96,20 +97,17 @@ class GeoDistance(Query):
         out = np.zeros(ctx.maxdoc, dtype=bool)
         if column is None:
             return out
-        lat, lon = column.lat.view(), column.lon.view()
-        candidates = self._in_box(lat, lon) & ctx.live
         domain = ctx.domain_mask()
-        if domain is not None:
-            candidates &= domain
-        ords = np.flatnonzero(candidates)
+        ords = np.flatnonzero(ctx.live if domain is None else (domain & ctx.live))
+        lat, lon = column.lat.view()[ords], column.lon.view()[ords]
+        near = self._in_box(lat, lon)
+        ords, lat, lon = ords[near], lat[near], lon[near]
         if len(ords):
-            out[ords[geo.arc_distance(self.lat, self.lon, lat[ords], lon[ords]) <= self.meters]] = (
-                True
-            )
+            out[ords[geo.haversin_meters(self.lat, self.lon, lat, lon) <= self.meters]] = True
         if column.mv_docs.n:
             mv_lat, mv_lon = column.mv_lat.view(), column.mv_lon.view()
-            near = geo.arc_distance(self.lat, self.lon, mv_lat, mv_lon) <= self.meters
-            out[column.mv_docs.view()[near]] = True
+            near_mv = geo.haversin_meters(self.lat, self.lon, mv_lat, mv_lon) <= self.meters
+            out[column.mv_docs.view()[near_mv]] = True
         return out
 
     def _in_box(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

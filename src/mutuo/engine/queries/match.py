@@ -177,20 +177,28 @@ def score_clauses(
     boost: float,
     scoring: bool,
 ) -> Matches:
-    """A boolean of term clauses on one text field: match count and double-summed BM25."""
-    counts = np.zeros(ctx.maxdoc, dtype=np.int32)
-    total = np.zeros(ctx.maxdoc, dtype=np.float64) if scoring else None
+    """A boolean of term clauses on one text field: match count and double-summed BM25.
+
+    Postings are concatenated and reduced with ``bincount``, one pass over the matches
+    (the per-document double sum happens in clause order, as Lucene's scorers add).
+    """
+    doc_parts: list[np.ndarray] = []
+    score_parts: list[np.ndarray] = []
     for term, clause_boost in clauses:
-        if total is not None:
+        if scoring:
             weight = float(np.float32(boost) * np.float32(clause_boost))
             docs, scores = sparse_term_scores(ctx, field, term, weight)
-            total[docs] += scores
+            score_parts.append(scores)
         else:
             docs, _freqs = term_postings(ctx, field, term)
-        counts[docs] += 1
+        doc_parts.append(docs)
+    all_docs = np.concatenate(doc_parts) if doc_parts else np.empty(0, dtype=np.int64)
+    counts = np.bincount(all_docs, minlength=ctx.maxdoc)
     mask = (counts >= required) & ctx.live
-    if total is None:
+    if not scoring:
         return Matches(mask, None, 1.0)
+    weights = np.concatenate(score_parts).astype(np.float64) if score_parts else None
+    total = np.bincount(all_docs, weights=weights, minlength=ctx.maxdoc)
     scores = total.astype(np.float32)
     scores[~mask] = 0
     return Matches(mask, scores, 0.0)
