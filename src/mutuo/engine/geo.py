@@ -285,6 +285,7 @@ def haversin_meters(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) 
     x2 = np.radians(dlat)
     h1 = 1 - sloppy_cos(x1 - x2)
     h2 = 1 - sloppy_cos(np.radians(lon - dlon))
-    h = h1 + sloppy_cos(np.full_like(x2, x1)) * sloppy_cos(x2) * h2
+    cos_x1 = float(sloppy_cos(np.array([x1]))[0])
+    h = h1 + cos_x1 * sloppy_cos(x2) * h2
     h = (h.view(np.int64) & np.int64(-8)).view(np.float64)
     return EARTH_MEAN_RADIUS * 2 * sloppy_asin(np.minimum(1.0, np.sqrt(h * 0.5)))

@@ -55,7 +55,8 @@ def run_query(
     except (ParsingError, IllegalArgumentError) as err:
         raise wrap_shard_failure(index.name, err) from None
     except OpenSearchError as err:
-        if err.error_type == "search_phase_execution_exception":
+        # a terms lookup into a missing index fails before the shards run, as on a cluster
+        if err.error_type in ("search_phase_execution_exception", "index_not_found_exception"):
             raise
         raise wrap_shard_failure(index.name, err) from None
 

@@ -381,3 +381,12 @@ def test_repeated_filters_give_the_same_answer_after_writes(people: OpenSearch) 
     people.index(index="people", id="5", body={"tags": ["a"], "age": 50}, refresh=True)
     people.delete(index="people", id="1", refresh=True)
     assert ids(people, body["query"]) == ["3", "5"]
+
+
+def test_terms_lookup_into_a_missing_index_is_index_not_found(people: OpenSearch) -> None:
+    from opensearchpy import NotFoundError
+
+    lookup = {"terms": {"tags": {"index": "nowhere", "id": "1", "path": "x"}}}
+    with pytest.raises(NotFoundError) as info:
+        people.search(index="people", body={"query": lookup})
+    assert info.value.error == "index_not_found_exception"

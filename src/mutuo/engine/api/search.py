@@ -80,6 +80,11 @@ def register(router: Router, engine: Engine) -> None:
     def search(req: Request) -> Response:
         body = search_body(req)
         indices = target_indices(engine, req)
+        if req.params.get("search_type") == "dfs_query_then_fetch" and len(indices) > 1:
+            raise IllegalArgumentError(
+                "[dfs_query_then_fetch] across several indices is not supported by the embedded "
+                "engine (term statistics are per index); search one index or use query_then_fetch"
+            )
         filters = alias_filters(engine, req.path_params.get("index"))
         return Response(200, execute_search(engine, indices, body, req.params, filters))
 
