@@ -147,40 +147,40 @@ def execute_search(
             feature.after_query(spec, shard, search)
     window = search.from_ + search.size
     rows = _merge(shards, search, window, hooks)
-    page = rows[search.from_ : window]
-    show_scores = (
-        search.sort is None or search.track_scores or any(s.field == "_score" for s in search.sort)
-    )
-    spec = fetch_spec(search)
-    hits = build_hits(
-        engine,
-        [PageRow(shards[pos].ctx, o, s if show_scores else None, v) for pos, o, s, v in page],
-        spec,
-    )
-    fetched = [
-        FetchedHit(shards[pos], o, hit) for (pos, o, _s, _v), hit in zip(page, hits, strict=True)
-    ]
-    for feature, feature_spec in hooks:
-        feature.fetch(feature_spec, fetched, search)
-    response: dict[str, Any] = {
-        "took": int((time.perf_counter() - started) * 1000),
-        "timed_out": False,
-    }
+    hits = _fetch_page(engine, shards, rows[search.from_ : window], search, hooks)
+    response: dict[str, Any] = {"took": 0, "timed_out": False}
     if search.terminate_after is not None:
         response["terminated_early"] = any(s.extras.get("terminated_early") for s in shards)
-    response["_shards"] = {
-        "total": len(shards),
-        "successful": len(shards),
-        "skipped": 0,
-        "failed": 0,
-    }
+    n = len(shards)
+    response["_shards"] = {"total": n, "successful": n, "skipped": 0, "failed": 0}
     total = sum(s.total for s in shards)
     max_score = _max_score(shards, search, rows)
     response["hits"] = {**_total(total, search), "max_score": max_score, "hits": hits}
     if search.aggs:
         rctx = ReduceContext(lambda r, s: build_hits(engine, r, s), typed_keys=search.typed_keys)
         response["aggregations"] = reduce_all(search.aggs, [s.extras["aggs"] for s in shards], rctx)
+    response["took"] = int((time.perf_counter() - started) * 1000)
     return response
+
+
+def _fetch_page(
+    engine: Engine,
+    shards: list[ShardHits],
+    page: list[tuple[int, int, float, list[Any] | None]],
+    search: ParsedSearch,
+    hooks: list[Any],
+) -> list[dict[str, Any]]:
+    """The page's hits, then the features' additions (``fields._ltrlog`` ...)."""
+    sort = search.sort
+    show_scores = sort is None or search.track_scores or any(s.field == "_score" for s in sort)
+    rows = [PageRow(shards[pos].ctx, o, s if show_scores else None, v) for pos, o, s, v in page]
+    hits = build_hits(engine, rows, fetch_spec(search))
+    fetched = [
+        FetchedHit(shards[pos], o, hit) for (pos, o, _s, _v), hit in zip(page, hits, strict=True)
+    ]
+    for feature, feature_spec in hooks:
+        feature.fetch(feature_spec, fetched, search)
+    return hits
 
 
 def fetch_spec(search: ParsedSearch) -> FetchSpec:

@@ -135,3 +135,15 @@ def test_update_by_query_refuses_scripts(notes: OpenSearch) -> None:
     with pytest.raises(RequestError) as info:
         notes.update_by_query(index="notes", body={"script": {"source": "ctx._source.n++"}})
     assert "script" in str(info.value.info)
+
+
+def test_bool_explanation_lists_filters_as_hash_clauses(notes: OpenSearch) -> None:
+    query = {"bool": {"must": [{"match": {"text": "red"}}], "filter": [{"range": {"n": {"gte": 1}}}]}}
+    explanation = notes.explain(index="notes", id="1", body={"query": query})["explanation"]
+    assert explanation["description"] == "sum of:"
+    must, filtered = explanation["details"]
+    assert must["description"].startswith("weight(text:red in 0)")
+    assert filtered["description"] == "match on required clause, product of:"
+    assert filtered["details"][0] == {"value": 0.0, "description": "# clause", "details": []}
+    assert filtered["details"][1]["description"] == "n:[1 TO *]"
+    assert explanation["value"] == must["value"]

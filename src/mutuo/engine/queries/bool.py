@@ -125,65 +125,34 @@ class Bool(Query):
         return (total.astype(np.float32) if total is not None else None), count
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        """Lucene's BooleanWeight explanation (clauses in OpenSearch's order: must,
+        must_not, should, filter)."""
         if not self.children():
             return Explanation(boost, "*:*" if boost == 1 else f"*:*^{boost}")
-        required = self.required_should()
+        filters = list(self.filter)
+        if not (self.must or self.filter or self.should):
+            from .match_all import MatchAll  # OpenSearch adds match_all to a negative bool
+
+            filters.append(MatchAll())
         subs: list[Explanation] = []
-        failed = False
-        matched = should_matched = 0
-        for clause in self.must:
-            e = clause.explain_doc(ctx, ordinal, boost)
-            if e.match:
-                subs.append(e)
-                matched += 1
-            else:
-                subs.append(
-                    Explanation.no_match(
-                        f"no match on required clause ({clause.lucene_string()})", e
-                    )
+        failed = matched = should_matched = 0
+        for kind, clauses in (
+            ("must", self.must),
+            ("must_not", self.must_not),
+            ("should", self.should),
+            ("filter", filters),
+        ):
+            for clause in clauses:
+                e = clause.explain_doc(
+                    ctx, ordinal, 1.0 if kind in ("filter", "must_not") else boost
                 )
-                failed = True
-        for clause in self.filter:
-            e = clause.explain_doc(ctx, ordinal, 1.0)
-            if e.match:
-                filter_clause = Explanation(0.0, "FILTER clause")
-                subs.append(
-                    Explanation(0.0, "match on required clause, product of:", [filter_clause, e])
-                )
-                matched += 1
-            else:
-                subs.append(
-                    Explanation.no_match(
-                        f"no match on required clause ({clause.lucene_string()})", e
-                    )
-                )
-                failed = True
-        for clause in self.should:
-            e = clause.explain_doc(ctx, ordinal, boost)
-            if e.match:
-                subs.append(e)
-                matched += 1
-                should_matched += 1
-        for clause in self.must_not:
-            e = clause.explain_doc(ctx, ordinal, 1.0)
-            if e.match:
-                subs.append(
-                    Explanation.no_match(
-                        f"match on prohibited clause ({clause.lucene_string()})", e
-                    )
-                )
-                failed = True
-        if not (self.must or self.filter or self.should) and ctx.live[ordinal]:
-            # OpenSearch adds a match_all FILTER clause to a purely negative bool
-            all_docs = Explanation(1.0, "*:*")
-            subs.append(
-                Explanation(
-                    0.0,
-                    "match on required clause, product of:",
-                    [Explanation(0.0, "FILTER clause"), all_docs],
-                )
-            )
-            matched += 1
+                entry, fails = _clause_explanation(kind, clause, e)
+                if entry is not None:
+                    subs.append(entry)
+                failed += fails
+                matched += int(e.match and kind != "must_not")
+                should_matched += int(e.match and kind == "should")
+        required = self.required_should()
         if failed:
             return Explanation.no_match(
                 "Failure to meet condition(s) of required/prohibited clause(s)", *subs
@@ -203,6 +172,26 @@ class Bool(Query):
         parts += [c.lucene_string() for c in self.should]
         parts += [f"-{c.lucene_string()}" for c in self.must_not]
         return " ".join(parts)
+
+
+def _clause_explanation(kind: str, clause: Query, e: Explanation) -> tuple[Explanation | None, int]:
+    """(the entry a clause adds to the boolean's explanation, 1 if it fails the bool)."""
+    text = clause.lucene_string()
+    if kind == "must_not":
+        return (
+            (Explanation.no_match(f"match on prohibited clause ({text})", e), 1)
+            if e.match
+            else (None, 0)
+        )
+    if not e.match:
+        if kind == "should":
+            return None, 0
+        return Explanation.no_match(f"no match on required clause ({text})", e), 1
+    if kind == "filter":
+        return Explanation(
+            0.0, "match on required clause, product of:", [Explanation(0.0, "# clause"), e]
+        ), 0
+    return e, 0
 
 
 def _run_in(

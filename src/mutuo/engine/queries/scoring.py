@@ -130,7 +130,22 @@ def explain_similarity(
             f"score(BooleanSimilarity, freq={freq}), computed from:",
             [Explanation(boost, "boost, query boost")],
         )
-    doc_count, avgdl = field_stats(ctx, field)
+    idf = _explain_idf(ctx, field, terms)
+    scorer_boost = sim.scorer_boost(boost)
+    weight = scorer_boost * np.float32(idf.value)
+    norm = int(_norms(ctx, field, np.array([ordinal]))[0])
+    tf, inv = _explain_tf(ctx, field, sim, freq, norm, len(terms) > 1)
+    factors = ([Explanation(float(scorer_boost), "boost")] if scorer_boost != 1 else []) + [idf]
+    cache = np.array([inv], dtype=np.float32)
+    value = float(sim.score(weight, np.array([freq]), np.zeros(1, dtype=np.uint8), cache)[0])
+    return Explanation(
+        value, f"score(freq={freq}), computed as boost * idf * tf from:", [*factors, tf]
+    )
+
+
+def _explain_idf(ctx: SearchContext, field: str, terms: list[str]) -> Explanation:
+    sim = ctx.similarity_of(field)
+    doc_count, _avgdl = field_stats(ctx, field)
     idfs = [
         Explanation(
             sim.idf_scalar(doc_freq(ctx, field, t), doc_count),
@@ -142,18 +157,19 @@ def explain_similarity(
         )
         for t in terms
     ]
-    idf = idfs[0] if len(idfs) == 1 else Explanation(_float_sum(idfs), "idf, sum of:", idfs)
-    scorer_boost = sim.scorer_boost(boost)
-    weight = scorer_boost * np.float32(idf.value)
-    norm = int(_norms(ctx, field, np.array([ordinal]))[0])
+    return idfs[0] if len(idfs) == 1 else Explanation(_float_sum(idfs), "idf, sum of:", idfs)
+
+
+def _explain_tf(
+    ctx: SearchContext, field: str, sim: BM25, freq: float, norm: int, phrase: bool
+) -> tuple[Explanation, np.float32]:
+    _doc_count, avgdl = field_stats(ctx, field)
     dl = float(LENGTH_TABLE[norm])
     k1, b = np.float32(sim.k1), np.float32(sim.b)
     inv = np.float32(1.0) / (k1 * ((np.float32(1) - b) + b * np.float32(dl) / np.float32(avgdl)))
     tf = np.float32(1.0) - np.float32(1.0) / (np.float32(1.0) + np.float32(freq) * inv)
-    freq_text = (
-        f"phraseFreq={freq}" if len(terms) > 1 else "freq, occurrences of term within document"
-    )
-    tf_details = [
+    freq_text = f"phraseFreq={freq}" if phrase else "freq, occurrences of term within document"
+    details = [
         Explanation(freq, freq_text),
         Explanation(sim.k1, "k1, term saturation parameter"),
         Explanation(sim.b, "b, length normalization parameter"),
@@ -162,15 +178,8 @@ def explain_similarity(
         ),
         Explanation(avgdl, "avgdl, average length of field"),
     ]
-    factors = ([Explanation(float(scorer_boost), "boost")] if scorer_boost != 1 else []) + [idf]
-    tf_expl = Explanation(
-        float(tf), "tf, computed as freq / (freq + k1 * (1 - b + b * dl / avgdl)) from:", tf_details
-    )
-    cache = np.array([inv], dtype=np.float32)
-    value = float(sim.score(weight, np.array([freq]), np.zeros(1, dtype=np.uint8), cache)[0])
-    return Explanation(
-        value, f"score(freq={freq}), computed as boost * idf * tf from:", [*factors, tf_expl]
-    )
+    text = "tf, computed as freq / (freq + k1 * (1 - b + b * dl / avgdl)) from:"
+    return Explanation(float(tf), text, details), inv
 
 
 def _float_sum(parts: list[Explanation]) -> float:

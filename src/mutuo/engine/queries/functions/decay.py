@@ -72,52 +72,21 @@ class Decay(ScoreFunction):
             raise QueryShardError(
                 f"failed to create query: unknown field [{self.field}]", index=ctx.index.name
             )
-        decay = float(self.params.get("decay", 0.5))
+        readers = {
+            GEO_POINT: self._geo_params,
+            DATE: self._date_params,
+            NUMBER: self._number_params,
+        }
+        reader = readers.get(mapper.kind)
+        if reader is None:
+            raise ParsingError(
+                f"field [{self.field}] is of type [{mapper.type}], but only numeric types are supported."
+            )
         try:
-            if mapper.kind == GEO_POINT:
-                if "origin" not in self.params or "scale" not in self.params:
-                    raise OpenSearchError(
-                        "[origin] and [scale] must be set for geo fields.",
-                        status=400,
-                        error_type="parse_exception",
-                    )
-                origin: Any = geo.parse_point(self.params["origin"])
-                scale = geo.parse_distance(self.params["scale"])
-                offset = geo.parse_distance(self.params.get("offset", "0km"))
-                kind = "geo"
-            elif mapper.kind == DATE:
-                if "scale" not in self.params:
-                    raise OpenSearchError(
-                        "[scale] must be set for date fields.",
-                        status=400,
-                        error_type="parse_exception",
-                    )
-                origin = (
-                    ctx.parse_numeric(mapper, self.params["origin"])
-                    if "origin" in self.params
-                    else ctx.now_ms
-                )
-                scale = parse_time_value(self.params["scale"], "DecayFunctionParser.scale")
-                offset = parse_time_value(
-                    self.params.get("offset", "0d"), "DecayFunctionParser.offset"
-                )
-                kind = "date"
-            elif mapper.kind == NUMBER:
-                if "origin" not in self.params or "scale" not in self.params:
-                    raise OpenSearchError(
-                        "both [scale] and [origin] must be set for numeric fields.",
-                        status=400,
-                        error_type="parse_exception",
-                    )
-                origin, scale = float(self.params["origin"]), float(self.params["scale"])
-                offset = float(self.params.get("offset", 0.0))
-                kind = "number"
-            else:
-                raise ParsingError(
-                    f"field [{self.field}] is of type [{mapper.type}], but only numeric types are supported."
-                )
+            kind, origin, scale, offset = reader(ctx, mapper)
         except (ValueError, geo.GeoParseError) as exc:
             raise QueryShardError(f"failed to create query: {exc}", index=ctx.index.name) from None
+        decay = float(self.params.get("decay", 0.5))
         if scale <= 0:
             raise IllegalArgumentError("function_score : scale must be > 0.0.")
         if not 0 < decay < 1:
@@ -125,6 +94,34 @@ class Decay(ScoreFunction):
         if offset < 0:
             raise IllegalArgumentError("function_score : offset must be > 0.0")
         return kind, self.process_scale(scale, decay), float(offset), origin
+
+    def _require(self, names: tuple[str, ...], message: str) -> None:
+        if any(name not in self.params for name in names):
+            raise OpenSearchError(message, status=400, error_type="parse_exception")
+
+    def _geo_params(self, ctx: SearchContext, mapper: Any) -> tuple[str, Any, float, float]:
+        self._require(("origin", "scale"), "[origin] and [scale] must be set for geo fields.")
+        origin = geo.parse_point(self.params["origin"])
+        scale = geo.parse_distance(self.params["scale"])
+        return "geo", origin, scale, geo.parse_distance(self.params.get("offset", "0km"))
+
+    def _date_params(self, ctx: SearchContext, mapper: Any) -> tuple[str, Any, float, float]:
+        self._require(("scale",), "[scale] must be set for date fields.")
+        origin = (
+            ctx.parse_numeric(mapper, self.params["origin"])
+            if "origin" in self.params
+            else ctx.now_ms
+        )
+        scale = parse_time_value(self.params["scale"], "DecayFunctionParser.scale")
+        offset = parse_time_value(self.params.get("offset", "0d"), "DecayFunctionParser.offset")
+        return "date", origin, scale, offset
+
+    def _number_params(self, ctx: SearchContext, mapper: Any) -> tuple[str, Any, float, float]:
+        self._require(
+            ("origin", "scale"), "both [scale] and [origin] must be set for numeric fields."
+        )
+        origin, scale = float(self.params["origin"]), float(self.params["scale"])
+        return "number", origin, scale, float(self.params.get("offset", 0.0))
 
     def _distances(self, ctx: SearchContext, ordinals: np.ndarray) -> tuple[np.ndarray, Any]:
         kind, scale, offset, origin = self._setup(ctx)
