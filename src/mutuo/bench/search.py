@@ -223,6 +223,7 @@ def run(n_docs: int, queries: int, seed: int) -> dict[str, Any]:
     }
     report["load_average_1m"] = round(os.getloadavg()[0], 2)
     report["peak_rss_mb"] = peak_rss_mb()
+    gc.unfreeze()
     client.close()
     return report
 
