@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .aggs import ReduceContext, collect_all, reduce_all
-from .errors import IllegalArgumentError, OpenSearchError, ParsingError, wrap_shard_failure
+from .errors import (
+    IllegalArgumentError,
+    OpenSearchError,
+    ParsingError,
+    SearchPhaseExecutionError,
+    wrap_shard_failure,
+)
 from .explanation import java_float
 from .features import FetchedHit
 from .fetch import FetchSpec, PageRow, build_hits, load_sources
@@ -136,11 +142,7 @@ def execute_search(
     search = ParsedSearch(body, params)
     check_window(indices, search)
     now_ms = int(time.time() * 1000)
-    filters = alias_filters or {}
-    shards = [
-        run_query(engine, index, search, now_ms, filters.get(index.name))
-        for index in sorted(indices, key=lambda i: i.name)
-    ]
+    shards, failures = _query_all(engine, indices, search, now_ms, alias_filters or {}, params)
     hooks = search.hooks()
     for feature, spec in hooks:
         for shard in shards:
@@ -151,8 +153,15 @@ def execute_search(
     response: dict[str, Any] = {"took": 0, "timed_out": False}
     if search.terminate_after is not None:
         response["terminated_early"] = any(s.extras.get("terminated_early") for s in shards)
-    n = len(shards)
-    response["_shards"] = {"total": n, "successful": n, "skipped": 0, "failed": 0}
+    n = len(shards) + len(failures)
+    response["_shards"] = {
+        "total": n,
+        "successful": len(shards),
+        "skipped": 0,
+        "failed": len(failures),
+    }
+    if failures:
+        response["_shards"]["failures"] = failures
     total = sum(s.total for s in shards)
     max_score = _max_score(shards, search, rows)
     response["hits"] = {**_total(total, search), "max_score": max_score, "hits": hits}
@@ -161,6 +170,34 @@ def execute_search(
         response["aggregations"] = reduce_all(search.aggs, [s.extras["aggs"] for s in shards], rctx)
     response["took"] = int((time.perf_counter() - started) * 1000)
     return response
+
+
+def _query_all(
+    engine: Engine,
+    indices: list[Index],
+    search: ParsedSearch,
+    now_ms: int,
+    filters: dict[str, Query],
+    params: dict[str, str],
+) -> tuple[list[ShardHits], list[dict[str, Any]]]:
+    """Run the query phase on every index; some may fail while others answer.
+
+    As on a cluster, the search succeeds with the answering shards and lists the failed
+    ones under ``_shards.failures`` (unless ``allow_partial_search_results=false``); when
+    every shard fails the request fails with "all shards failed".
+    """
+    shards: list[ShardHits] = []
+    failures: list[dict[str, Any]] = []
+    first: SearchPhaseExecutionError | None = None
+    for index in sorted(indices, key=lambda i: i.name):
+        try:
+            shards.append(run_query(engine, index, search, now_ms, filters.get(index.name)))
+        except SearchPhaseExecutionError as err:
+            first = first or err
+            failures.extend(err.metadata.get("failed_shards", []))
+    if first is not None and (not shards or params.get("allow_partial_search_results") == "false"):
+        raise first
+    return shards, failures
 
 
 def _fetch_page(

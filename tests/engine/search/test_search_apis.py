@@ -138,7 +138,9 @@ def test_update_by_query_refuses_scripts(notes: OpenSearch) -> None:
 
 
 def test_bool_explanation_lists_filters_as_hash_clauses(notes: OpenSearch) -> None:
-    query = {"bool": {"must": [{"match": {"text": "red"}}], "filter": [{"range": {"n": {"gte": 1}}}]}}
+    query = {
+        "bool": {"must": [{"match": {"text": "red"}}], "filter": [{"range": {"n": {"gte": 1}}}]}
+    }
     explanation = notes.explain(index="notes", id="1", body={"query": query})["explanation"]
     assert explanation["description"] == "sum of:"
     must, filtered = explanation["details"]

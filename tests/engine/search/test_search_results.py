@@ -300,3 +300,17 @@ def test_filtered_alias_applies_its_filter(people: OpenSearch) -> None:
     assert sorted(h["_id"] for h in people.search(index="thirty")["hits"]["hits"]) == ["a", "c"]
     assert people.count(index="thirty")["count"] == 2
     assert people.search(index="people,thirty")["hits"]["total"]["value"] == 5
+
+
+def test_a_failing_index_is_reported_while_others_answer(people: OpenSearch) -> None:
+    people.index(index="nosort", id="x", body={"other": 1}, refresh=True)
+    result = people.search(index="people,nosort", body={"sort": [{"age": "asc"}], "size": 1})
+    assert result["_shards"]["total"] == 2 and result["_shards"]["failed"] == 1
+    assert result["_shards"]["failures"][0]["index"] == "nosort"
+    assert result["hits"]["hits"][0]["_id"] == "b"
+    with pytest.raises(RequestError):
+        people.search(
+            index="people,nosort",
+            body={"sort": [{"age": "asc"}]},
+            params={"allow_partial_search_results": "false"},
+        )
