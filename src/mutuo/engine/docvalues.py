@@ -143,3 +143,15 @@ def doc_keyword_values(column: KeywordColumn, ordinals: list[int]) -> dict[int, 
         ids = column.doc_terms(ordinal)
         out[ordinal] = [terms[i] for i in sorted(ids, key=lambda t: rank[t])]
     return out
+
+
+def id_ranks(ctx: SearchContext) -> tuple[np.ndarray, list[str]]:
+    """(rank of each ordinal's ``_id`` in byte order, the ids sorted), per generation."""
+    cached = ctx.cache.get("id_ranks")
+    if cached is None:
+        ids = np.array(ctx.shard.ids, dtype=str) if ctx.shard.ids else np.empty(0, dtype=str)
+        order = np.argsort(ids, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        cached = ctx.cache["id_ranks"] = (rank, ids[order].tolist())
+    return cached

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .columns import KeywordColumn
-from .docvalues import SORT_TYPES, sorted_terms
+from .docvalues import SORT_TYPES, id_ranks, sorted_terms
 from .errors import IllegalArgumentError, ParsingError
 from .fields import DATE, KEYWORD
 from .search_context import SearchContext
@@ -56,6 +56,11 @@ def _after_position(ctx: SearchContext, spec: SortField, value: Any) -> Any:
         return directed(np.array([float(value)]), spec.reverse)[0]
     if spec.field == "_doc":
         return directed(np.array([int(value)], dtype=np.int64), spec.reverse)[0]
+    if spec.field == "_id":
+        _rank, sorted_ids = id_ranks(ctx)
+        return directed(
+            np.array([half_rank(sorted_ids, str(value))], dtype=np.int64), spec.reverse
+        )[0]
     if spec.points is not None:
         return directed(np.array([float(value)]), spec.reverse)[0]
     mapper = ctx.mapper(spec.field)

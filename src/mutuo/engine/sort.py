@@ -19,6 +19,7 @@ import numpy as np
 from . import geo
 from .columns import GeoColumn, KeywordColumn, NumericColumn
 from .docvalues import (
+    id_ranks,
     MISSING_HIGH,
     MISSING_LOW,
     SORT_TYPES,
@@ -174,6 +175,12 @@ def _key(
     if spec.field == "_doc":
         values = ordinals.astype(np.int64)
         return directed(values, spec.reverse), lambda idx: ordinals[idx].tolist()
+    if spec.field == "_id":
+        rank, _sorted_ids = id_ranks(ctx)
+        doubled = rank[ordinals] * 2 + 1
+        return directed(doubled, spec.reverse), lambda idx: [
+            ctx.shard.ids[o] for o in ordinals[idx].tolist()
+        ]
     if spec.points is not None:
         return _geo_key(ctx, spec, ordinals)
     mapper = ctx.mapper(spec.field)

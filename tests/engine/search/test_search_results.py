@@ -314,3 +314,10 @@ def test_a_failing_index_is_reported_while_others_answer(people: OpenSearch) -> 
             body={"sort": [{"age": "asc"}]},
             params={"allow_partial_search_results": "false"},
         )
+
+
+def test_sort_and_search_after_on_id(people: OpenSearch) -> None:
+    found = hits(people, {"sort": [{"_id": "desc"}], "size": 2})
+    assert [h["sort"] for h in found] == [["e"], ["d"]]
+    assert order(people, {"sort": [{"_id": "desc"}], "search_after": ["d"]}) == ["c", "b", "a"]
+    assert order(people, {"sort": ["_id"], "search_after": ["bb"]}) == ["c", "d", "e"]
