@@ -19,10 +19,10 @@ import numpy as np
 from . import geo
 from .columns import GeoColumn, KeywordColumn, NumericColumn
 from .docvalues import (
-    id_ranks,
     MISSING_HIGH,
     MISSING_LOW,
     SORT_TYPES,
+    id_ranks,
     keyword_ranks,
     numeric_values,
     sorted_terms,
