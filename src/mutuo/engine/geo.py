@@ -272,15 +272,26 @@ def quantize(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Points as doc values store them: 32-bit encoded, then decoded (GeoEncodingUtils)."""
     lat = np.where(lat == 90.0, np.nextafter(90.0, 0.0), lat)
     lon = np.where(lon == 180.0, np.nextafter(180.0, 0.0), lon)
-    return (
-        np.floor(lat / _LAT_DECODE).astype(np.int64) * _LAT_DECODE,
-        np.floor(lon / _LON_DECODE).astype(np.int64) * _LON_DECODE,
-    )
+    missing = np.isnan(lat)
+    if missing.any():  # documents without a point stay NaN
+        lat, lon = np.where(missing, 0.0, lat), np.where(missing, 0.0, lon)
+    qlat = np.floor(lat / _LAT_DECODE).astype(np.int64) * _LAT_DECODE
+    qlon = np.floor(lon / _LON_DECODE).astype(np.int64) * _LON_DECODE
+    if missing.any():
+        qlat, qlon = np.where(missing, np.nan, qlat), np.where(missing, np.nan, qlon)
+    return qlat, qlon
 
 
 def haversin_meters(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """OpenSearch's ARC distance (m) from a point to (quantised) document points."""
-    dlat, dlon = quantize(np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64))
+    """OpenSearch's ARC distance (m) from a point to (quantised) document points (NaN stays NaN)."""
+    lats = np.asarray(lats, dtype=np.float64)
+    lons = np.asarray(lons, dtype=np.float64)
+    present = ~np.isnan(lats)
+    if not present.all():
+        out = np.full(len(lats), np.nan)
+        out[present] = haversin_meters(lat, lon, lats[present], lons[present])
+        return out
+    dlat, dlon = quantize(lats, lons)
     x1 = np.radians(lat)
     x2 = np.radians(dlat)
     h1 = 1 - sloppy_cos(x1 - x2)
@@ -289,3 +300,11 @@ def haversin_meters(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) 
     h = h1 + cos_x1 * sloppy_cos(x2) * h2
     h = (h.view(np.int64) & np.int64(-8)).view(np.float64)
     return EARTH_MEAN_RADIUS * 2 * sloppy_asin(np.minimum(1.0, np.sqrt(h * 0.5)))
+
+
+def plane_meters(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """OpenSearch's PLANE distance (m): an equirectangular approximation."""
+    dlat, dlon = quantize(np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64))
+    x = np.radians(dlon - lon) * np.cos(np.radians((dlat + lat) / 2.0))
+    y = np.radians(dlat - lat)
+    return np.sqrt(x * x + y * y) * EARTH_MEAN_RADIUS

@@ -45,6 +45,7 @@ class SortField:
     unmapped_type: str | None = None
     points: list[tuple[float, float]] | None = None  # _geo_distance origins
     unit: str = "m"
+    plane: bool = False  # _geo_distance distance_type
 
     @property
     def reverse(self) -> bool:
@@ -131,7 +132,8 @@ def _parse_geo(spec: Any) -> SortField:
         points = [geo.parse_point(v) for v in values]
     except geo.GeoParseError as exc:
         raise ParsingError(str(exc)) from None
-    if str(spec.get("distance_type", "arc")).lower() not in ("arc", "plane"):
+    distance_type = str(spec.get("distance_type", "arc")).lower()
+    if distance_type not in ("arc", "plane"):
         raise IllegalArgumentError(f"No distance type match [{spec['distance_type']}]")
     unit = str(spec.get("unit", "m"))
     try:
@@ -141,7 +143,8 @@ def _parse_geo(spec: Any) -> SortField:
     mode = spec.get("mode")
     if mode is not None and mode not in ("min", "max", "avg", "median"):
         raise IllegalArgumentError(f"Unknown SortMode [{mode}]")
-    return SortField(name, _order(spec.get("order", "asc")), "_last", mode, None, points, unit)
+    order = _order(spec.get("order", "asc"))
+    return SortField(name, order, "_last", mode, None, points, unit, distance_type == "plane")
 
 
 # -- per-shard keys ----------------------------------------------------------------------
@@ -336,7 +339,11 @@ def _geo_key(
         dist = np.full(len(ordinals), np.inf)
     else:
         dist = geo_distances(
-            column, spec.points, ordinals, spec.mode or ("max" if spec.reverse else "min")
+            column,
+            spec.points,
+            ordinals,
+            spec.mode or ("max" if spec.reverse else "min"),
+            spec.plane,
         )
     dist = dist / unit_m
     dist[np.isnan(dist)] = np.inf
@@ -344,11 +351,16 @@ def _geo_key(
 
 
 def geo_distances(
-    column: GeoColumn, points: list[tuple[float, float]], ordinals: np.ndarray, mode: str
+    column: GeoColumn,
+    points: list[tuple[float, float]],
+    ordinals: np.ndarray,
+    mode: str,
+    plane: bool = False,
 ) -> np.ndarray:
-    """Arc distance (m) of each ordinal's point(s) to the nearest/farthest origin."""
+    """Distance (m, arc or plane) of each ordinal's point(s) to the nearest/farthest origin."""
+    measure = geo.plane_meters if plane else geo.haversin_meters
     lat, lon = column.lat.view()[ordinals], column.lon.view()[ordinals]
-    per_point = [geo.arc_distance(p[0], p[1], lat, lon) for p in points]
+    per_point = [measure(p[0], p[1], lat, lon) for p in points]
     dist = np.min(per_point, axis=0) if mode != "max" else np.max(per_point, axis=0)
     if column.mv_docs.n:
         docs = column.mv_docs.view()
@@ -356,7 +368,7 @@ def geo_distances(
         if keep.any():
             where = {o: i for i, o in enumerate(ordinals.tolist())}
             mv_lat, mv_lon = column.mv_lat.view()[keep], column.mv_lon.view()[keep]
-            mv = np.min([geo.arc_distance(p[0], p[1], mv_lat, mv_lon) for p in points], axis=0)
+            mv = np.min([measure(p[0], p[1], mv_lat, mv_lon) for p in points], axis=0)
             for ordinal, d in zip(docs[keep].tolist(), mv.tolist(), strict=True):
                 i = where[ordinal]
                 dist[i] = max(dist[i], d) if mode == "max" else min(dist[i], d)

@@ -321,3 +321,15 @@ def test_sort_and_search_after_on_id(people: OpenSearch) -> None:
     assert [h["sort"] for h in found] == [["e"], ["d"]]
     assert order(people, {"sort": [{"_id": "desc"}], "search_after": ["d"]}) == ["c", "b", "a"]
     assert order(people, {"sort": ["_id"], "search_after": ["bb"]}) == ["c", "d", "e"]
+
+
+def test_geo_distance_sort_plane_is_close_to_arc(people: OpenSearch) -> None:
+    origin = {"lat": 37.77, "lon": -122.41}
+    arc = hits(people, {"sort": [{"_geo_distance": {"loc": origin, "unit": "km"}}]})
+    plane = hits(
+        people,
+        {"sort": [{"_geo_distance": {"loc": origin, "unit": "km", "distance_type": "plane"}}]},
+    )
+    assert [h["_id"] for h in arc] == [h["_id"] for h in plane]
+    assert plane[2]["sort"][0] == pytest.approx(arc[2]["sort"][0], rel=1e-3)
+    assert plane[2]["sort"][0] != arc[2]["sort"][0]
