@@ -46,18 +46,27 @@ def _rotl(x: np.ndarray, r: int) -> np.ndarray:
     return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
 
 
-def murmur3_x86_32_many(data: list[bytes], seed: int) -> np.ndarray:
-    """murmurhash3_x86_32 of each byte string, grouped by length so numpy does the work."""
-    out = np.zeros(len(data), dtype=np.uint32)
-    by_length: dict[int, list[int]] = {}
-    for i, item in enumerate(data):
-        by_length.setdefault(len(item), []).append(i)
+def murmur3_x86_32_many(data: list[bytes] | np.ndarray, seed: int) -> np.ndarray:
+    """murmurhash3_x86_32 of each byte string, grouped by length so numpy does the work.
+
+    ``data`` is a list of bytes or a numpy ``S`` array (fixed width, NUL padded: the
+    strings themselves must not end in NUL bytes).
+    """
+    block = np.asarray(data, dtype=bytes) if isinstance(data, list) else data
+    out = np.zeros(len(block), dtype=np.uint32)
+    if not len(block):
+        return out
+    width = block.dtype.itemsize
+    matrix = (
+        block.view(np.uint8).reshape(len(block), width)
+        if width
+        else np.zeros((len(block), 0), np.uint8)
+    )
+    lengths = np.char.str_len(block) if width else np.zeros(len(block), dtype=np.int64)
     with np.errstate(over="ignore"):
-        for length, idx in by_length.items():
-            block = np.frombuffer(b"".join(data[i] for i in idx), dtype=np.uint8).reshape(
-                len(idx), length
-            )
-            out[idx] = _hash_block(block, length, seed)
+        for length in np.unique(lengths).tolist():
+            rows = np.flatnonzero(lengths == length)
+            out[rows] = _hash_block(matrix[rows, :length], int(length), seed)
     return out
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ...columns import KeywordColumn, NumericColumn
 from ...errors import IllegalArgumentError, ParsingError
-from ...explanation import Explanation
+from ...explanation import Explanation, java_double_str
 from ...search_context import SearchContext
 from ..murmur3 import fmix32, java_string_hash, murmur3_x86_32_many
 from . import ScoreFunction, register_function
@@ -68,11 +68,9 @@ class RandomScore(ScoreFunction):
     def _field_hashes(self, ctx: SearchContext, ordinals: np.ndarray, salted: int) -> np.ndarray:
         field = self.field or "_id"
         if field == "_id":
-            data = [ctx.shard.ids[o].encode() for o in ordinals.tolist()]
-            return murmur3_x86_32_many(data, salted)
+            return murmur3_x86_32_many(_id_bytes(ctx)[ordinals], salted)
         if field == "_seq_no":
-            values = ctx.shard.seq_nos.view()[ordinals]
-            return murmur3_x86_32_many([str(int(v)).encode() for v in values.tolist()], salted)
+            return murmur3_x86_32_many(ctx.shard.seq_nos.view()[ordinals].astype("S20"), salted)
         mapper = ctx.mapper(field)
         if mapper is None:
             raise IllegalArgumentError(
@@ -83,16 +81,12 @@ class RandomScore(ScoreFunction):
         if isinstance(column, KeywordColumn):
             first = column.first.view()[ordinals]
             has = first >= 0
-            terms = column.terms
-            data = [terms[t].encode() for t in first[has].tolist()]
+            term_hashes = murmur3_x86_32_many(_term_bytes(ctx, mapper.path, column), salted)
+            out[has] = term_hashes[first[has]]
         elif isinstance(column, NumericColumn):
             has = column.has.view()[ordinals]
-            data = [str(v).encode() for v in column.values.view()[ordinals][has].tolist()]
-        else:
-            has = np.zeros(len(ordinals), dtype=bool)
-            data = []
-        if data:
-            out[has] = murmur3_x86_32_many(data, salted)
+            values = column.values.view()[ordinals][has]
+            out[has] = murmur3_x86_32_many(_number_bytes(values), salted)
         return out
 
     def explain(self, ctx: SearchContext, ordinal: int) -> Explanation:
@@ -103,6 +97,39 @@ class RandomScore(ScoreFunction):
             float(np.float32(value)),
             f"random score function (seed: {seed}, field: {field}{self.name_arg()})",
         )
+
+
+def _id_bytes(ctx: SearchContext) -> np.ndarray:
+    """Every ordinal's ``_id`` as UTF-8 in a fixed-width array, cached per refresh."""
+    cached = ctx.cache.get("id_bytes")
+    if cached is None:
+        ids = ctx.shard.ids
+        cached = ctx.cache["id_bytes"] = (
+            np.array([i.encode() for i in ids], dtype=bytes) if ids else np.empty(0, dtype="S1")
+        )
+    return cached
+
+
+def _term_bytes(ctx: SearchContext, path: str, column: KeywordColumn) -> np.ndarray:
+    key = ("term_bytes", path)
+    cached = ctx.cache.get(key)
+    if cached is None or len(cached) != len(column.terms):
+        cached = ctx.cache[key] = np.array([t.encode() for t in column.terms], dtype=bytes)
+    return cached
+
+
+def _number_bytes(values: np.ndarray) -> np.ndarray:
+    """Decimal text of numbers as Java's ``Long.toString``/``Double.toString`` spell them."""
+    if values.dtype.kind in "iu":
+        return values.astype("S24")
+    # numpy prints plain decimals as Java does ("1.5", "3.0"); Java switches to exponent
+    # form outside [1e-3, 1e7), which only those few values need spelled one by one
+    out = np.char.encode(values.astype(str), "ascii").astype("S32")
+    magnitude = np.abs(values)
+    odd = np.flatnonzero((magnitude != 0) & ((magnitude < 1e-3) | (magnitude >= 1e7)))
+    for i in odd.tolist():
+        out[i] = java_double_str(float(values[i])).encode()
+    return out
 
 
 def _int_seed(value: int) -> int:
