@@ -45,11 +45,8 @@ def _java_number_str(text: str) -> str:
         return f"{mantissa}E{int(exponent)}"
     number = float(mantissa)
     if number != 0 and (abs(number) >= 1e7 or abs(number) < 1e-3):
-        digits = f"{number:.17e}".split("e")
-        head = digits[0].rstrip("0")
-        if head.endswith("."):
-            head += "0"
-        return f"{head}E{int(digits[1])}"
+        head, _, power = np.format_float_scientific(number, unique=True, trim="0").partition("e")
+        return f"{head}E{int(power)}"
     return mantissa
 
 

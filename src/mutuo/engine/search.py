@@ -220,6 +220,18 @@ def _fetch_page(
     return hits
 
 
+def fetch(
+    engine: Engine,
+    shards: list[ShardHits],
+    page: list[tuple[int, int, float]],
+    search: ParsedSearch,
+) -> list[dict[str, Any]]:
+    """Hits of (shard position, ordinal, score) rows with the request's fetch options
+    (for features that build their own pages, such as collapse's inner hits)."""
+    rows = [PageRow(shards[pos].ctx, ordinal, score) for pos, ordinal, score in page]
+    return build_hits(engine, rows, fetch_spec(search))
+
+
 def fetch_spec(search: ParsedSearch) -> FetchSpec:
     return FetchSpec(
         source=search.source,
@@ -342,5 +354,6 @@ __all__ = [
     "ShardHits",
     "execute_count",
     "execute_search",
+    "fetch",
     "load_sources",
 ]
