@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .columns import KeywordColumn, NumericColumn
+from .columns import GeoColumn, KeywordColumn, NumericColumn
+from .geo import PreparedPoints
 from .search_context import SearchContext
 
 # The Java type a numeric field sorts (and prints its sort values) as.
@@ -154,4 +155,13 @@ def id_ranks(ctx: SearchContext) -> tuple[np.ndarray, list[str]]:
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         cached = ctx.cache["id_ranks"] = (rank, ids[order].tolist())
+    return cached
+
+
+def prepared_points(ctx: SearchContext, column: GeoColumn, path: str) -> PreparedPoints:
+    """A geo column's first points with their haversine terms, per refresh generation."""
+    key = ("geo_points", path)
+    cached = ctx.cache.get(key)
+    if cached is None:
+        cached = ctx.cache[key] = PreparedPoints(column.lat.view(), column.lon.view())
     return cached

@@ -284,22 +284,45 @@ def quantize(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def haversin_meters(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """OpenSearch's ARC distance (m) from a point to (quantised) document points (NaN stays NaN)."""
-    lats = np.asarray(lats, dtype=np.float64)
-    lons = np.asarray(lons, dtype=np.float64)
-    present = ~np.isnan(lats)
-    if not present.all():
-        out = np.full(len(lats), np.nan)
-        out[present] = haversin_meters(lat, lon, lats[present], lons[present])
+    return PreparedPoints(
+        np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64)
+    ).meters(lat, lon)
+
+
+class PreparedPoints:
+    """Document points with their per-document haversine terms computed once.
+
+    The quantised longitude, the latitude in radians and its (sloppy) cosine do not
+    depend on the query, so a shard keeps them per refresh and a distance costs two
+    table-based cosines and one arc sine per document.
+    """
+
+    def __init__(self, lats: np.ndarray, lons: np.ndarray) -> None:
+        self.present = ~np.isnan(lats)
+        qlat, qlon = quantize(lats, lons)
+        self.lon = qlon
+        self.x2 = np.radians(qlat)
+        self.cos_x2 = np.full(len(lats), np.nan)
+        if self.present.any():
+            self.cos_x2[self.present] = sloppy_cos(self.x2[self.present])
+
+    def meters(self, lat: float, lon: float, rows: np.ndarray | None = None) -> np.ndarray:
+        """Distances to (lat, lon) of all points, or of the given rows."""
+        pick = (lambda a: a) if rows is None else (lambda a: a[rows])
+        present = pick(self.present)
+        x2, dlon, cos_x2 = pick(self.x2), pick(self.lon), pick(self.cos_x2)
+        out = np.full(len(x2), np.nan)
+        if not present.all():
+            x2, dlon, cos_x2 = x2[present], dlon[present], cos_x2[present]
+        x1 = np.radians(lat)
+        h1 = 1 - sloppy_cos(x1 - x2)
+        h2 = 1 - sloppy_cos(np.radians(lon - dlon))
+        cos_x1 = float(sloppy_cos(np.array([x1]))[0])
+        h = h1 + cos_x1 * cos_x2 * h2
+        h = (h.view(np.int64) & np.int64(-8)).view(np.float64)
+        meters = EARTH_MEAN_RADIUS * 2 * sloppy_asin(np.minimum(1.0, np.sqrt(h * 0.5)))
+        out[present] = meters
         return out
-    dlat, dlon = quantize(lats, lons)
-    x1 = np.radians(lat)
-    x2 = np.radians(dlat)
-    h1 = 1 - sloppy_cos(x1 - x2)
-    h2 = 1 - sloppy_cos(np.radians(lon - dlon))
-    cos_x1 = float(sloppy_cos(np.array([x1]))[0])
-    h = h1 + cos_x1 * sloppy_cos(x2) * h2
-    h = (h.view(np.int64) & np.int64(-8)).view(np.float64)
-    return EARTH_MEAN_RADIUS * 2 * sloppy_asin(np.minimum(1.0, np.sqrt(h * 0.5)))
 
 
 def plane_meters(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:

@@ -68,6 +68,9 @@ class Query:
     # 3 = per-document arithmetic (distances, scripts). ``bool`` runs cheap clauses first
     # and lets expensive ones work only on the documents still in play.
     cost: ClassVar[int] = 2
+    # Whether the query restricts its work to ``SearchContext.domain`` when one is set
+    # (``bool`` then hands it the documents its other clauses left in play).
+    uses_domain: ClassVar[builtins.bool] = False
     boost: float = 1.0
     query_name: str | None = None
     body_key: str | None = None  # canonical JSON of the request body (filter cache key)

@@ -198,7 +198,9 @@ def _run_in(
     ctx: SearchContext, clause: Query, mask: np.ndarray | None, scoring: bool, boost: float
 ) -> Matches:
     """Run a clause, restricting an expensive one to the documents still in play."""
-    if mask is None or clause.cost < 3 or np.count_nonzero(mask) > _DOMAIN_SHARE * len(mask):
+    if mask is None or not (clause.uses_domain or clause.cost >= 3):
+        return clause.run(ctx, scoring, boost)
+    if np.count_nonzero(mask) > _DOMAIN_SHARE * len(mask):
         return clause.run(ctx, scoring, boost)
     outer = ctx.domain
     outer_mask = ctx.domain_mask()

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import geo
 from ..columns import GeoColumn
+from ..docvalues import prepared_points
 from ..errors import ParsingError, QueryShardError
 from ..explanation import Explanation
 from ..fields import GEO_POINT
@@ -103,12 +104,18 @@ class GeoDistance(Query):
         near = self._in_box(lat, lon)
         ords, lat, lon = ords[near], lat[near], lon[near]
         if len(ords):
-            out[ords[geo.haversin_meters(self.lat, self.lon, lat, lon) <= self.meters]] = True
+            points = prepared_points(ctx, column, self.field_path(ctx))
+            out[ords[points.meters(self.lat, self.lon, ords) <= self.meters]] = True
         if column.mv_docs.n:
             mv_lat, mv_lon = column.mv_lat.view(), column.mv_lon.view()
             near_mv = geo.haversin_meters(self.lat, self.lon, mv_lat, mv_lon) <= self.meters
             out[column.mv_docs.view()[near_mv]] = True
         return out
+
+    def field_path(self, ctx: SearchContext) -> str:
+        mapper = ctx.mapper(self.field)
+        assert mapper is not None
+        return mapper.path
 
     def _in_box(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """A box containing the circle (a superset: the arc test decides)."""

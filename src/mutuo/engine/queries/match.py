@@ -41,6 +41,7 @@ _REFUSED = ("fuzziness", "fuzzy_rewrite", "cutoff_frequency")
 @register("match")
 class Match(Query):
     cost = 1
+    uses_domain = True
 
     def __init__(self, field: str, text: Any) -> None:
         self.field = field
@@ -191,6 +192,9 @@ def score_clauses(
             score_parts.append(scores)
         else:
             docs, _freqs = term_postings(ctx, field, term)
+            domain = ctx.domain_mask()
+            if domain is not None:
+                docs = docs[domain[docs]]
         doc_parts.append(docs)
     all_docs = np.concatenate(doc_parts) if doc_parts else np.empty(0, dtype=np.int64)
     counts = np.bincount(all_docs, minlength=ctx.maxdoc)

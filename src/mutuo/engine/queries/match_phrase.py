@@ -28,6 +28,7 @@ _POSITION_BITS = 32
 @register("match_phrase")
 class MatchPhrase(Query):
     cost = 2
+    uses_domain = True
 
     def __init__(self, field: str, text: Any) -> None:
         self.field = field

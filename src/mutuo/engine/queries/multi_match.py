@@ -47,6 +47,7 @@ _REFUSED_TYPES = ("cross_fields", "phrase_prefix", "bool_prefix")
 @register("multi_match")
 class MultiMatch(Query):
     cost = 1
+    uses_domain = True
 
     def __init__(self, text: Any, fields: list[tuple[str, float]], kind: str) -> None:
         self.text = text

@@ -86,6 +86,10 @@ def sparse_term_scores(
     docs, freqs = term_postings(ctx, field, term)
     if not len(docs) or doc_freq(ctx, field, term) == 0:
         return docs[:0], np.empty(0, dtype=np.float32)
+    domain = ctx.domain_mask()
+    if domain is not None:  # only the documents still in play need a score
+        inside = domain[docs]
+        docs, freqs = docs[inside], freqs[inside]
     sim = ctx.similarity_of(field)
     _doc_count, avgdl = field_stats(ctx, field)
     cache = sim.norm_cache(avgdl)

@@ -18,6 +18,7 @@ import numpy as np
 from ... import geo
 from ...columns import GeoColumn, NumericColumn
 from ...dates import parse_time_value
+from ...docvalues import prepared_points
 from ...errors import IllegalArgumentError, OpenSearchError, ParsingError, QueryShardError
 from ...explanation import Explanation, java_double_str
 from ...fields import DATE, GEO_POINT, NUMBER
@@ -132,9 +133,10 @@ class Decay(ScoreFunction):
         if kind == "geo":
             if not isinstance(column, GeoColumn):
                 return np.zeros(n), (kind, scale, offset, origin)
-            lat, lon = column.lat.view()[ordinals], column.lon.view()[ordinals]
-            dist = np.maximum(0.0, geo.haversin_meters(origin[0], origin[1], lat, lon) - offset)
-            has = ~np.isnan(lat)
+            points = prepared_points(ctx, column, mapper.path)
+            meters = points.meters(origin[0], origin[1], ordinals)
+            has = ~np.isnan(meters)
+            dist = np.maximum(0.0, np.where(has, meters, 0.0) - offset)
             multi = _multi_geo(column, ordinals, origin, offset)
         else:
             if not isinstance(column, NumericColumn):
