@@ -14,6 +14,7 @@ printed precision on a single-shard index:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -64,6 +65,15 @@ def encode_lengths(lengths: np.ndarray) -> np.ndarray:
     return np.array([int_to_byte4(int(v)) for v in lengths], dtype=np.uint8)
 
 
+@functools.lru_cache(maxsize=1024)
+def _norm_cache(k1: float, b: float, avgdl: float) -> np.ndarray:
+    k1_, b_, avg, one = np.float32(k1), np.float32(b), np.float32(avgdl), np.float32(1.0)
+    with np.errstate(divide="ignore"):
+        cache = (one / (k1_ * ((one - b_) + b_ * LENGTH_TABLE / avg))).astype(np.float32)
+    cache.flags.writeable = False  # shared between queries
+    return cache
+
+
 @dataclass(frozen=True)
 class BM25:
     k1: float = 1.2
@@ -82,12 +92,7 @@ class BM25:
 
     def norm_cache(self, avgdl: float) -> np.ndarray:
         """The 256 per-norm factors Lucene precomputes for one query term."""
-        k1 = np.float32(self.k1)
-        b = np.float32(self.b)
-        avg = np.float32(avgdl)
-        one = np.float32(1.0)
-        with np.errstate(divide="ignore"):
-            return (one / (k1 * ((one - b) + b * LENGTH_TABLE / avg))).astype(np.float32)
+        return _norm_cache(self.k1, self.b, avgdl)
 
     def score(
         self, weight: np.float32, freqs: np.ndarray, norms: np.ndarray, cache: np.ndarray
