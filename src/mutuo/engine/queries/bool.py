@@ -24,6 +24,7 @@ from ..explanation import Explanation
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, parse_query, register
 from .msm import resolve_minimum_should_match
+from .term import constant_explanation
 
 _CLAUSES = ("must", "filter", "should", "must_not")
 # Hand the running mask to expensive clauses once it has shrunk below this share.
@@ -128,7 +129,7 @@ class Bool(Query):
         """Lucene's BooleanWeight explanation (clauses in OpenSearch's order: must,
         must_not, should, filter)."""
         if not self.children():
-            return Explanation(boost, "*:*" if boost == 1 else f"*:*^{boost}")
+            return constant_explanation("*:*", boost)
         filters = list(self.filter)
         if not (self.must or self.filter or self.should):
             from .match_all import MatchAll  # OpenSearch adds match_all to a negative bool

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParsingError
-from ..explanation import Explanation
+from ..explanation import Explanation, java_float_str
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, parse_query, register
 
@@ -71,7 +71,9 @@ class DisMax(Query):
             return Explanation.no_match("No matching clause")
         score = float(self.weighted(ctx, True, boost).score_array()[ordinal])
         text = (
-            "max of:" if self.tie_breaker == 0 else f"max plus {self.tie_breaker} times others of:"
+            "max of:"
+            if self.tie_breaker == 0
+            else f"max plus {java_float_str(self.tie_breaker)} times others of:"
         )
         return Explanation(score, text, matched)
 

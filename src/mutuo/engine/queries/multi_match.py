@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParsingError
-from ..explanation import Explanation
+from ..explanation import Explanation, java_float_str
 from ..fields import KEYWORD, TEXT
 from ..search_context import SearchContext
 from . import Matches, Query, parse_boost, parse_common, register
@@ -144,7 +144,9 @@ class MultiMatch(Query):
         if self.kind == "most_fields":
             return Explanation(score, "sum of:", matched)
         text = (
-            "max of:" if self.tie_breaker == 0 else f"max plus {self.tie_breaker} times others of:"
+            "max of:"
+            if self.tie_breaker == 0
+            else f"max plus {java_float_str(self.tie_breaker)} times others of:"
         )
         return Explanation(score, text, matched)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..columns import KeywordColumn, TextColumn
 from ..errors import ParsingError
-from ..explanation import Explanation
+from ..explanation import Explanation, java_float_str
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, register, single_field
 from .scoring import bm25_term_scores, explain_term
@@ -92,7 +92,7 @@ class Term(Query):
 def constant_explanation(description: str, boost: float) -> Explanation:
     """``ConstantScoreWeight.explain``: the query string, ``^boost`` unless 1."""
     value = float(np.float32(boost))
-    suffix = "" if value == 1.0 else f"^{value}"
+    suffix = "" if value == 1.0 else f"^{java_float_str(value)}"
     return Explanation(value, f"{description}{suffix}")
 
 
