@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from opensearchpy import OpenSearch
-
 from test_search_queries import MAPPINGS, PEOPLE
 
 QUERIES = [
