@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import codec
+from . import codec, ltr
 from .api import aliases, cluster, documents, index_templates, indices, search
 from .api.indices import create_index
 from .errors import (
@@ -47,6 +47,7 @@ def api_modules() -> list[ApiModule]:
         aliases.register,
         documents.register,
         search.register,
+        ltr.register,
     ]
 
 
