@@ -18,7 +18,7 @@ Semantics are the plugin's (``NaiveAdditiveDecisionTree`` and RankLib's ``Split`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -47,9 +47,11 @@ Node = Leaf | Split
 class TreeEnsemble:
     """Trees flattened into per-node arrays (children of a split are adjacent)."""
 
-    column: np.ndarray  # int64: 2*feature (+1 when missing goes right); leaves read a zero column
+    # int64 per node: the table column it reads in the low 32 bits (2*feature, +1 when a
+    # missing value goes right; leaves read an all-zero column) and, in the high 32 bits,
+    # its left child (right = left + 1) or, for a leaf, itself. One gather gives both.
+    packed: np.ndarray
     threshold: np.ndarray  # float32; +inf for leaves, so a leaf always "goes left" to itself
-    base: np.ndarray  # int64: index of the left child (right = base + 1); a leaf's own index
     value: np.ndarray  # float32 leaf outputs (0 for splits)
     roots: np.ndarray  # int64 root node of each tree
     weights: np.ndarray  # float32 tree weights
@@ -57,17 +59,13 @@ class TreeEnsemble:
     num_features: int
     inclusive: bool  # RankLib's "<=" instead of XGBoost's "<"
     ranklib_sum: bool = False  # accumulate like RankLib's Ensemble.eval (double products)
-    _zero_column: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._zero_column = 2 * self.num_features
 
     @property
     def num_trees(self) -> int:
         return len(self.roots)
 
     def ram_bytes(self) -> int:
-        arrays = (self.column, self.threshold, self.base, self.value, self.roots, self.weights)
+        arrays = (self.packed, self.threshold, self.value, self.roots, self.weights)
         return int(sum(a.nbytes for a in arrays))
 
     def predict(self, features: np.ndarray) -> np.ndarray:
@@ -97,12 +95,14 @@ class TreeEnsemble:
         )
         flat = table.reshape(-1)
         offsets = (np.arange(rows, dtype=np.int64) * width)[:, None]
-        node = np.broadcast_to(self.roots, (rows, self.num_trees)).copy()
+        node = np.broadcast_to(self.roots, (rows, self.num_trees))
         for _ in range(self.depth):
-            v = flat[offsets + self.column[node]]
+            packed = self.packed[node]
+            v = flat[offsets + (packed & 0xFFFFFFFF)]
             t = self.threshold[node]
-            go_right = (v > t) if self.inclusive else ~(v < t)
-            node = self.base[node] + go_right
+            # the table holds no NaN, so "not v < t" is "v >= t"
+            go_right = (v > t) if self.inclusive else (v >= t)
+            node = (packed >> 32) + go_right
         return self.value[node]
 
     def _sum(self, leaves: np.ndarray) -> np.ndarray:
@@ -154,9 +154,8 @@ def compile_trees(
             level = following
         depth = max(depth, tree_depth)
     return TreeEnsemble(
-        column=np.asarray(column, dtype=np.int64),
+        packed=np.asarray(column, dtype=np.int64) | (np.asarray(base, dtype=np.int64) << 32),
         threshold=np.asarray(threshold, dtype=np.float32),
-        base=np.asarray(base, dtype=np.int64),
         value=np.asarray(value, dtype=np.float32),
         roots=np.asarray(roots, dtype=np.int64),
         weights=np.asarray(weights, dtype=np.float32),
