@@ -12,6 +12,7 @@ import traceback
 import click
 from opensearchpy.exceptions import TransportError
 
+from ..engine.errors import OpenSearchError
 from ..errors import MutuoError
 from .app import cli
 
@@ -28,7 +29,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (MutuoError, TransportError) as exc:
+    except (MutuoError, TransportError, OpenSearchError) as exc:
         if verbose:
             traceback.print_exc()
         click.echo(f"error: {_one_line(exc)}", err=True)
@@ -42,6 +43,8 @@ def _one_line(exc: Exception) -> str:
         if isinstance(error, dict):
             return f"{error.get('type')}: {error.get('reason')} (HTTP {exc.status_code})"
         return f"{exc.error} (HTTP {exc.status_code})"
+    if isinstance(exc, OpenSearchError):  # raised by the embedded engine itself (a lock)
+        return f"{exc.error_type}: {exc.reason}"
     return str(exc).replace("\n", " ")
 
 

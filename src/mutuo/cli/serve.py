@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 
 from ..engine import Engine
@@ -28,6 +30,7 @@ def serve(data_path: str, host: str, port: int) -> None:
     """
     engine = Engine(data_path)
     server = make_server(engine, host, port)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     click.echo(
         f"mutuo embedded engine serving {data_path} on http://{host}:{server.server_address[1]}"
     )
@@ -38,6 +41,11 @@ def serve(data_path: str, host: str, port: int) -> None:
     finally:
         server.server_close()
         engine.close()
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    """``kill PID`` stops the server as Ctrl-C does: the engine closes cleanly."""
+    raise KeyboardInterrupt
 
 
 def register(group: click.Group) -> None:

@@ -31,11 +31,47 @@ def loads(data: bytes | str) -> Any:
         raise JsonParseError(f"Unexpected character or end of input: {exc}") from None
 
 
+class RawJson:
+    """JSON bytes to embed verbatim in a response (a ``_source`` exactly as it was sent)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RawJson) and other.data == self.data
+
+    def __hash__(self) -> int:
+        return hash(self.data)
+
+
+def _fragment(value: Any) -> Any:
+    if isinstance(value, RawJson):
+        return orjson.Fragment(value.data)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+
+def thaw(value: Any) -> Any:
+    """``value`` with every :class:`RawJson` parsed (to filter or inspect a response)."""
+    if isinstance(value, RawJson):
+        return loads(value.data)
+    if isinstance(value, dict):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [thaw(v) for v in value]
+    return value
+
+
 def dumps(value: Any) -> bytes:
     try:
-        return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(
+            value,
+            default=_fragment,
+            option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS,
+        )
     except TypeError:  # integers beyond 64 bits
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(thaw(value), separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def loads_object(data: bytes | str | None, what: str = "request body") -> dict[str, Any]:

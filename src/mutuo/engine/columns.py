@@ -305,8 +305,9 @@ class TextColumn(Column):
 class NumericColumn(Column):
     """Numbers, dates (epoch millis) and booleans (0/1)."""
 
-    def __init__(self, integer: bool) -> None:
-        self.dtype = np.int64 if integer else np.float64
+    def __init__(self, integer: bool, unsigned: bool = False) -> None:
+        # unsigned_long spans [0, 2^64): it needs uint64, which int64 cannot hold
+        self.dtype = np.uint64 if unsigned else np.int64 if integer else np.float64
         self.values = Growable(self.dtype, 0)  # min value of the doc
         self.max_values = Growable(self.dtype, 0)
         self.has = Growable(np.bool_, False)

@@ -146,6 +146,9 @@ def _perform(
         conn.log_request_fail(method, full_url, url, body, duration, status, raw)
         conn._raise_error(status, raw, response_headers.get("content-type"))
     conn.log_request_success(method, full_url, url, body, status, raw, duration)
+    warning = response_headers.get("warning")
+    if warning:  # deprecation warnings reach the caller as on a cluster
+        conn._raise_warnings([warning])
     return status, response_headers, raw
 
 

@@ -203,16 +203,17 @@ class DateFormat:
                 except ValueError as exc:
                     raise ValueError(f"Invalid format: [{spec}]: {exc}") from None
             self._parsers.append(parser)
-        self.first_is_epoch = spec.split("||")[0].strip() in ("epoch_millis", "epoch_second")
 
     def parse(self, value: object) -> int:
-        """Epoch millis of a document or query value; raises ValueError when none fits."""
+        """Epoch millis of a document or query value; raises ValueError when none fits.
+
+        A JSON number is read through the formats as its text, as OpenSearch does: it is
+        epoch millis only when the format includes ``epoch_millis`` (and with the default
+        format a four-digit number is a year, since ``strict_date_optional_time`` comes
+        first).
+        """
         if isinstance(value, bool):
             raise ValueError(f"failed to parse date field [{value}]")
-        if isinstance(value, int | float):
-            # numbers are epoch millis whatever the format (epoch_second if it comes first)
-            scale = 1000 if self.spec.split("||")[0].strip() == "epoch_second" else 1
-            return int(value * scale)
         text = str(value)
         for parser in self._parsers:
             try:

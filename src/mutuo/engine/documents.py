@@ -16,10 +16,12 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from . import codec
+from .codec import JsonParseError
 from .errors import (
     ActionRequestValidationError,
     DocumentMissingError,
     IllegalArgumentError,
+    MapperParsingError,
     OpenSearchError,
 )
 from .index import PRIMARY_TERM, Index, Versioning
@@ -33,6 +35,26 @@ if TYPE_CHECKING:
 def auto_id() -> str:
     """A 20-character URL-safe id, like OpenSearch's time-based UUIDs."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode()[:20]
+
+
+def parse_source(raw: bytes) -> Any:
+    """A document body as sent; unparseable JSON fails the way indexing it fails."""
+    try:
+        return codec.loads(raw)
+    except JsonParseError as err:
+        raise MapperParsingError("failed to parse", caused_by=err) from None
+
+
+def check_pipeline(index: Index, requested: str | None) -> None:
+    """Refuse writes that name an ingest pipeline: the embedded engine has none.
+
+    OpenSearch answers a missing pipeline with this error, so a request that relies on a
+    pipeline never silently indexes the unprocessed document.
+    """
+    pipeline = requested or index.settings.get("index.default_pipeline")
+    for name in (pipeline, index.settings.get("index.final_pipeline")):
+        if name and name != "_none":
+            raise IllegalArgumentError(f"pipeline with id [{name}] does not exist")
 
 
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

@@ -171,8 +171,8 @@ class Engine:
         if request.method == "HEAD":
             return response.status, out_headers, b""
         payload = response.body
-        if filter_path and isinstance(payload, dict):
-            payload = apply_filter_path(payload, filter_path)
+        if filter_path and isinstance(payload, dict | codec.RawJson):
+            payload = apply_filter_path(codec.thaw(payload), filter_path)
         data = payload if isinstance(payload, bytes) else codec.dumps(payload)
         return response.status, out_headers, data
 

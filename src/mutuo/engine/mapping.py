@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,13 @@ from . import dates, geo
 from .errors import IllegalArgumentError, MapperParsingError, StrictDynamicMappingError
 from .fields import GEO_POINT, VECTOR, FieldMapper
 
-_DYNAMIC_DATE_FORMATS = ["strict_date_optional_time", "yyyy/MM/dd HH:mm:ss Z||yyyy/MM/dd Z"]
+# RootObjectMapper's defaults: ISO dates, then slash dates (whose mapping names the format)
+_DYNAMIC_DATE_FORMATS = [
+    "strict_date_optional_time",
+    "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis",
+]
+_JAVA_LONG = re.compile(r"[+-]?\d+")
+_JAVA_DOUBLE = re.compile(r"[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)")
 _ROOT_KEYS = {
     "properties",
     "dynamic",
@@ -62,8 +69,13 @@ class Mapping:
 
     # -- definition ------------------------------------------------------------------
 
-    def merge(self, update: dict[str, Any]) -> None:
-        """Apply a put-mapping body: new fields are added, existing ones must not conflict."""
+    def merge(self, update: dict[str, Any], from_template: bool = False) -> None:
+        """Apply a put-mapping body: new fields are added, existing ones must not conflict.
+
+        ``from_template`` layers index-template mappings at index creation, where a later
+        field definition replaces an earlier one instead of conflicting (objects still
+        merge field by field), as OpenSearch's ``INDEX_TEMPLATE`` merge does.
+        """
         update = _expand_dots(copy.deepcopy(update))
         for key in update:
             if key not in _ROOT_KEYS:
@@ -73,7 +85,9 @@ class Mapping:
         merged = copy.deepcopy(self.definition)
         for key, value in update.items():
             if key == "properties":
-                merged["properties"] = _merge_properties(merged.get("properties", {}), value, "")
+                merged["properties"] = _merge_properties(
+                    merged.get("properties", {}), value, "", from_template
+                )
             else:
                 merged[key] = value
         self._rebuild(merged)
@@ -284,29 +298,7 @@ class Mapping:
         if isinstance(sample, float):
             return {"type": "float"}
         if isinstance(sample, str):
-            if root.get("date_detection", True):
-                for fmt in root.get("dynamic_date_formats", _DYNAMIC_DATE_FORMATS):
-                    try:
-                        dates.date_format(fmt).parse(sample)
-                    except ValueError:
-                        continue
-                    if any(c.isdigit() for c in sample) and not sample.lstrip("-").isdigit():
-                        return (
-                            {"type": "date"}
-                            if fmt == _DYNAMIC_DATE_FORMATS[0]
-                            else {"type": "date", "format": fmt}
-                        )
-            if root.get("numeric_detection", False):
-                try:
-                    int(sample)
-                    return {"type": "long"}
-                except ValueError:
-                    try:
-                        float(sample)
-                        return {"type": "float"}
-                    except ValueError:
-                        pass
-            return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
+            return _dynamic_string(sample, root)
         return None
 
     def _dynamic_template(self, path: str, sample: Any) -> dict[str, Any] | None:
@@ -332,6 +324,26 @@ class Mapping:
 
 
 # -- helpers -----------------------------------------------------------------------------
+
+
+def _dynamic_string(sample: str, root: dict[str, Any]) -> dict[str, Any]:
+    """The mapping of a new string field: a number (with numeric_detection), a date, or
+    text with a keyword sub-field. Strings Java reads as numbers are never dates."""
+    as_long = _JAVA_LONG.fullmatch(sample) is not None and -(2**63) <= int(sample) < 2**63
+    as_double = _JAVA_DOUBLE.fullmatch(sample.strip()) is not None
+    if root.get("numeric_detection", False) and (as_long or as_double):
+        return {"type": "long" if as_long else "float"}
+    if not as_long and not as_double and root.get("date_detection", True):
+        formats = root.get("dynamic_date_formats", _DYNAMIC_DATE_FORMATS)
+        for fmt in [formats] if isinstance(formats, str) else formats:
+            try:
+                dates.date_format(fmt).parse(sample)
+            except ValueError:
+                continue
+            if fmt == _DYNAMIC_DATE_FORMATS[0]:
+                return {"type": "date"}
+            return {"type": "date", "format": fmt, "print_format": fmt.split("||")[0]}
+    return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
 
 
 def _join(prefix: str, key: str) -> str:
@@ -402,7 +414,9 @@ def _is_object(spec: dict[str, Any]) -> bool:
     return "properties" in spec or spec.get("type") in (None, "object")
 
 
-def _merge_properties(old: dict[str, Any], new: dict[str, Any], prefix: str) -> dict[str, Any]:
+def _merge_properties(
+    old: dict[str, Any], new: dict[str, Any], prefix: str, replace: bool = False
+) -> dict[str, Any]:
     merged = dict(old)
     for name, spec in new.items():
         path = _join(prefix, name)
@@ -413,11 +427,14 @@ def _merge_properties(old: dict[str, Any], new: dict[str, Any], prefix: str) -> 
         if _is_object(current) and _is_object(spec):
             node = {**current, **{k: v for k, v in spec.items() if k != "properties"}}
             node["properties"] = _merge_properties(
-                current.get("properties", {}), spec.get("properties", {}), path
+                current.get("properties", {}), spec.get("properties", {}), path, replace
             )
             if not node["properties"] and "properties" not in current and "properties" not in spec:
                 node.pop("properties")
             merged[name] = node
+            continue
+        if replace:
+            merged[name] = spec
             continue
         old_type = current.get("type", "object")
         new_type = spec.get("type", "object")
@@ -480,12 +497,26 @@ def _collect(
 
 
 def _sorted_props(node: Any) -> Any:
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key in ("properties", "fields") and isinstance(value, dict):
-                out[key] = {k: _sorted_props(value[k]) for k in sorted(value)}
-            else:
-                out[key] = value
-        return out
-    return node
+    """Render a definition as OpenSearch prints it: properties sorted by name, an object
+    node typed ``object`` only when it has no properties, ``dynamic`` as a string."""
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("properties", "fields") and isinstance(value, dict):
+            out[key] = {k: _render_child(value[k]) for k in sorted(value)}
+        elif key == "dynamic":
+            out[key] = str(value).lower()
+        else:
+            out[key] = value
+    return out
+
+
+def _render_child(spec: Any) -> Any:
+    if not isinstance(spec, dict) or not _is_object(spec):
+        return _sorted_props(spec)
+    rendered = {k: v for k, v in _sorted_props(spec).items() if k != "type"}
+    if not rendered.get("properties"):
+        rendered.pop("properties", None)
+        rendered = {"type": "object", **rendered}
+    return rendered

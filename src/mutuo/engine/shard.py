@@ -178,7 +178,9 @@ def make_column(mapper: FieldMapper) -> Column | None:
     if kind == TEXT:
         return TextColumn(mapper.analyzer)
     if kind in (NUMBER, DATE, BOOLEAN):
-        return NumericColumn(integer=kind != NUMBER or mapper.is_integer)
+        return NumericColumn(
+            integer=kind != NUMBER or mapper.is_integer, unsigned=mapper.type == "unsigned_long"
+        )
     if kind == GEO_POINT:
         return GeoColumn()
     if kind == VECTOR:

@@ -1,17 +1,25 @@
-"""``_bulk``: NDJSON action/source pairs, per-item results, one commit for the lot."""
+"""``_bulk``: NDJSON action/source pairs, per-item results, one commit for the lot.
+
+The whole request is parsed before anything is written (a malformed action line or
+update body fails the request with 400, as in OpenSearch); each item then succeeds or
+fails on its own, and every successful item is committed in one transaction before the
+response acknowledges it.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import codec
 from ..codec import JsonParseError
-from ..documents import WriteBatch
-from ..errors import IllegalArgumentError, OpenSearchError
-from ..index import Versioning
+from ..documents import WriteBatch, check_pipeline, check_update_body, parse_source
+from ..errors import ActionRequestValidationError, IllegalArgumentError, OpenSearchError
+from ..index import Index, Versioning
 from ..router import Request, Response, Router
 from ..source_filter import from_params, parse_spec
+from .write_options import apply_refresh, refresh_policy
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -33,155 +41,177 @@ _META_KEYS = {
     "_type",
     "dynamic_templates",
 }
+_SOURCE_PARAMS = ("_source", "_source_includes", "_source_excludes")
 
 
-def _malformed(line: int, found: str) -> OpenSearchError:
+@dataclass
+class BulkOp:
+    action: str  # index | create | update | delete
+    meta: dict[str, Any]
+    raw: bytes | None  # the source line of index/create
+    update: dict[str, Any] | None = None  # the parsed body of an update
+
+    @property
+    def op_type(self) -> str:
+        """The key of the item in the response (``index`` with op_type create is a create)."""
+        if self.action == "index" and self.meta.get("op_type") == "create":
+            return "create"
+        return self.action
+
+
+def _malformed(line: int, expected: str, found: str) -> OpenSearchError:
     return IllegalArgumentError(
-        f"Malformed action/metadata line [{line}], expected FIELD_NAME but found [{found}]"
+        f"Malformed action/metadata line [{line}], expected {expected} but found [{found}]"
     )
 
 
-def parse_bulk(body: bytes | None) -> list[tuple[str, dict[str, Any], Any]]:
-    """(action, metadata, source) triples; malformed structure fails the whole request."""
-    if not body or not body.strip():
-        raise OpenSearchError(
-            "Validation Failed: 1: no requests added;",
-            status=400,
-            error_type="action_request_validation_exception",
+def _action_line(raw: bytes, line: int) -> tuple[str, dict[str, Any]]:
+    try:
+        action_obj = codec.loads(raw)
+    except JsonParseError:
+        raise _malformed(line, "START_OBJECT", "VALUE_STRING") from None
+    if not isinstance(action_obj, dict):
+        raise _malformed(line, "START_OBJECT", "START_ARRAY")
+    if not action_obj:
+        raise _malformed(line, "FIELD_NAME", "END_OBJECT")
+    if len(action_obj) != 1:
+        raise _malformed(line, "END_OBJECT", "FIELD_NAME")
+    ((action, meta),) = action_obj.items()
+    if action not in _ACTIONS:
+        raise IllegalArgumentError(
+            f"Malformed action/metadata line [{line}], expected one of [create, delete, index, "
+            f"update] but found [{action}]"
         )
+    if not isinstance(meta, dict):
+        raise _malformed(line, "START_OBJECT or END_OBJECT", "VALUE")
+    for key, value in meta.items():
+        if key not in _META_KEYS:
+            raise IllegalArgumentError(
+                f"Action/metadata line [{line}] contains an unknown parameter [{key}]"
+            )
+        if isinstance(value, list) or (isinstance(value, dict) and key != "_source"):
+            raise _malformed(line, f"a simple value for field [{key}]", "START_ARRAY")
+    return action, meta
+
+
+def _update_body(raw: bytes, meta: dict[str, Any]) -> dict[str, Any]:
+    if meta.get("version") is not None or meta.get("version_type", "internal") != "internal":
+        raise IllegalArgumentError(
+            "Update requests do not support versioning. Please use `if_seq_no` and "
+            "`if_primary_term` instead"
+        )
+    body = codec.loads_object(raw, "update request")
+    check_update_body(body)
+    return body
+
+
+def parse_bulk(body: bytes | None) -> list[BulkOp]:
+    """Every operation of a bulk body; a malformed structure fails the whole request."""
+    if not body or not body.strip():
+        raise ActionRequestValidationError("no requests added")
     if not body.endswith(b"\n"):
         raise IllegalArgumentError("The bulk request must be terminated by a newline [\\n]")
     lines = body.split(b"\n")
-    out: list[tuple[str, dict[str, Any], Any]] = []
+    ops: list[BulkOp] = []
     i = 0
     while i < len(lines):
-        raw = lines[i]
-        line_no = i + 1
+        raw, line_no = lines[i], i + 1
         i += 1
         if not raw.strip():
             continue
-        try:
-            action_obj = codec.loads(raw)
-        except JsonParseError:
-            raise _malformed(line_no, "VALUE_STRING") from None
-        if not isinstance(action_obj, dict):
-            raise _malformed(line_no, "START_ARRAY")
-        if not action_obj:
-            raise _malformed(line_no, "END_OBJECT")
-        if len(action_obj) != 1:
-            raise IllegalArgumentError(
-                f"Malformed action/metadata line [{line_no}], expected END_OBJECT but found [FIELD_NAME]"
-            )
-        ((action, meta),) = action_obj.items()
-        if action not in _ACTIONS:
-            raise IllegalArgumentError(
-                f"Action/metadata line [{line_no}] contains an unknown parameter [{action}]"
-            )
-        if not isinstance(meta, dict):
-            raise IllegalArgumentError(
-                f"Malformed action/metadata line [{line_no}], expected START_OBJECT but found [{type(meta).__name__}]"
-            )
-        for key in meta:
-            if key not in _META_KEYS:
-                raise IllegalArgumentError(
-                    f"Action/metadata line [{line_no}] contains an unknown parameter [{key}]"
-                )
-        source: Any = None
-        if action != "delete":
-            while i < len(lines) and not lines[i].strip():
-                i += 1
-            if i >= len(lines):
-                raise IllegalArgumentError(
-                    f"Validation Failed: 1: source is missing for action on line [{line_no}];"
-                )
-            source = lines[i]
+        action, meta = _action_line(raw, line_no)
+        if action == "delete":
+            ops.append(BulkOp(action, meta, None))
+            continue
+        while i < len(lines) and not lines[i].strip():
             i += 1
-        out.append((action, meta, source))
-    return out
+        if i >= len(lines):
+            raise ActionRequestValidationError(f"source is missing for action on line [{line_no}]")
+        source = lines[i].strip()
+        i += 1
+        if action == "update":
+            ops.append(BulkOp(action, meta, None, _update_body(source, meta)))
+        else:
+            ops.append(BulkOp(action, meta, source))
+    return ops
+
+
+class _BulkRun:
+    """Applies the operations of one bulk request to one write batch."""
+
+    def __init__(self, engine: Engine, req: Request) -> None:
+        self.engine = engine
+        self.req = req
+        self.batch = WriteBatch(engine)
+        self.touched: dict[str, Index] = {}
+        self.default_index = req.path_params.get("index")
+        self.default_require_alias = req.flag("require_alias")
+        self.default_pipeline = req.params.get("pipeline")
+
+    def item(self, op: BulkOp) -> dict[str, Any]:
+        name = op.meta.get("_index", self.default_index)
+        doc_id = None if op.meta.get("_id") is None else str(op.meta["_id"])
+        try:
+            return self._apply(op, name, doc_id)
+        except OpenSearchError as err:
+            error = err.to_dict()
+            if "index" in err.metadata or err.error_type == "version_conflict_engine_exception":
+                error.setdefault("index", name)
+            return {"_index": name, "_id": doc_id, "status": err.status, "error": error}
+
+    def _apply(self, op: BulkOp, name: str | None, doc_id: str | None) -> dict[str, Any]:
+        if name is None:
+            raise ActionRequestValidationError("index is missing")
+        require_alias = bool(op.meta.get("require_alias", self.default_require_alias))
+        index = self.engine.resolve_write(
+            name, require_alias=require_alias, auto_create=op.action != "delete"
+        )
+        self.touched[index.name] = index
+        versioning = Versioning(
+            version=op.meta.get("version"),
+            version_type=op.meta.get("version_type", "internal"),
+            if_seq_no=op.meta.get("if_seq_no"),
+            if_primary_term=op.meta.get("if_primary_term"),
+            op_type=op.op_type,
+        )
+        if op.action in ("index", "create"):
+            assert op.raw is not None
+            check_pipeline(index, op.meta.get("pipeline", self.default_pipeline))
+            source = parse_source(op.raw)
+            return self.batch.index(index, doc_id, source, versioning, raw=op.raw)
+        if not doc_id:
+            raise ActionRequestValidationError("id is missing")
+        if op.action == "delete":
+            return self.batch.delete(index, doc_id, versioning)
+        assert op.update is not None
+        return self.batch.update(index, doc_id, op.update, versioning, self._source_spec(op))
+
+    def _source_spec(self, op: BulkOp) -> tuple[bool, list[str], list[str]] | None:
+        assert op.update is not None
+        if "_source" in op.meta:
+            return parse_spec(op.meta["_source"])
+        if "_source" in op.update:
+            return parse_spec(op.update["_source"])
+        if any(k in self.req.params for k in _SOURCE_PARAMS):
+            return from_params(self.req.params)
+        return None
 
 
 def register_bulk(router: Router, engine: Engine) -> None:
     def bulk(req: Request) -> Response:
         started = time.perf_counter()
+        policy = refresh_policy(req.params)
         ops = parse_bulk(req.body)
-        default_index = req.path_params.get("index")
-        default_require_alias = req.flag("require_alias")
-        batch = WriteBatch(engine)
-        items: list[dict[str, Any]] = []
-        touched: dict[str, Any] = {}
-        for action, meta, raw_source in ops:
-            op_type = "create" if action == "index" and meta.get("op_type") == "create" else action
-            name = meta.get("_index", default_index)
-            doc_id = meta.get("_id")
-            doc_id = None if doc_id is None else str(doc_id)
-            try:
-                if name is None:
-                    raise OpenSearchError(
-                        "Validation Failed: 1: index is missing;",
-                        status=400,
-                        error_type="action_request_validation_exception",
-                    )
-                require_alias = bool(meta.get("require_alias", default_require_alias))
-                index = engine.resolve_write(
-                    name, require_alias=require_alias, auto_create=action != "delete"
-                )
-                touched[index.name] = index
-                versioning = Versioning(
-                    version=meta.get("version"),
-                    version_type=meta.get("version_type", "internal"),
-                    if_seq_no=meta.get("if_seq_no"),
-                    if_primary_term=meta.get("if_primary_term"),
-                    op_type=op_type,
-                )
-                if action in ("index", "create"):
-                    source = codec.loads(raw_source)
-                    result = batch.index(index, doc_id, source, versioning, raw=raw_source.strip())
-                elif action == "delete":
-                    if not doc_id:
-                        raise OpenSearchError(
-                            "Validation Failed: 1: id is missing;",
-                            status=400,
-                            error_type="action_request_validation_exception",
-                        )
-                    result = batch.delete(index, doc_id, versioning)
-                else:
-                    if not doc_id:
-                        raise OpenSearchError(
-                            "Validation Failed: 1: id is missing;",
-                            status=400,
-                            error_type="action_request_validation_exception",
-                        )
-                    body = codec.loads(raw_source)
-                    spec = None
-                    if "_source" in meta:
-                        spec = parse_spec(meta["_source"])
-                    elif "_source" in body:
-                        spec = parse_spec(body["_source"])
-                    elif any(
-                        k in req.params for k in ("_source", "_source_includes", "_source_excludes")
-                    ):
-                        spec = from_params(req.params)
-                    result = batch.update(index, doc_id, body, versioning, spec)
-                items.append({op_type: result})
-            except OpenSearchError as err:
-                item: dict[str, Any] = {"_index": name, "_id": doc_id, "status": err.status}
-                error = err.to_dict()
-                if "index" in err.metadata or err.error_type == "version_conflict_engine_exception":
-                    error.setdefault("index", name)
-                item["error"] = error
-                items.append({op_type: item})
-        batch.commit()
-        value = req.params.get("refresh", "false")
-        if value in ("", "true", "wait_for"):
-            for index in touched.values():
-                index.refresh()
-        elif value != "false":
-            raise IllegalArgumentError(f"Unknown value for refresh: [{value}].")
-        errors = any("error" in next(iter(item.values())) for item in items)
-        for item in items:
-            result = next(iter(item.values()))
-            if value in ("", "true") and "error" not in result and result.get("result") != "noop":
+        run = _BulkRun(engine, req)
+        results = [run.item(op) for op in ops]
+        run.batch.commit()
+        refreshed: dict[str, Any] = {}
+        apply_refresh(list(run.touched.values()), policy, refreshed)
+        for result in results:
+            if refreshed and "error" not in result and result.get("result") != "noop":
                 result["forced_refresh"] = True
+        items = [{op.op_type: result} for op, result in zip(ops, results, strict=True)]
+        errors = any("error" in result for result in results)
         took = int((time.perf_counter() - started) * 1000)
         return Response(200, {"took": took, "errors": errors, "items": items})
 

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..errors import IllegalArgumentError
 from ..info import CLUSTER_NAME, NODE_NAME, VERSION
 from ..router import Request, Response, Router
 
 if TYPE_CHECKING:
     from ..engine import Engine
+
+
+_CAT_INDICES_COLUMNS = (
+    "health",
+    "status",
+    "index",
+    "uuid",
+    "pri",
+    "rep",
+    "docs.count",
+    "docs.deleted",
+    "store.size",
+    "pri.store.size",
+)
 
 
 def register(router: Router, engine: Engine) -> None:
@@ -83,12 +98,15 @@ def register(router: Router, engine: Engine) -> None:
                     "pri.store.size": "-",
                 }
             )
-        if req.params.get("format") == "json":
-            return Response(200, rows)
-        columns = list(rows[0]) if rows else []
+        columns = list(_CAT_INDICES_COLUMNS)
         wanted = req.params.get("h")
         if wanted:
             columns = [c.strip() for c in wanted.split(",")]
+            unknown = [c for c in columns if c not in _CAT_INDICES_COLUMNS]
+            if unknown:
+                raise IllegalArgumentError(f"header [{unknown[0]}] not found")
+        if req.params.get("format") == "json":
+            return Response(200, [{c: row[c] for c in columns} for row in rows])
         lines = []
         if req.flag("v"):
             lines.append(" ".join(columns))

@@ -5,54 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import codec
-from ..documents import WriteBatch
-from ..errors import IllegalArgumentError, IndexNotFoundError, OpenSearchError
-from ..index import PRIMARY_TERM, Index, Versioning
+from ..documents import WriteBatch, check_pipeline, parse_source
+from ..errors import (
+    ActionRequestValidationError,
+    IllegalArgumentError,
+    IndexNotFoundError,
+    OpenSearchError,
+)
+from ..index import PRIMARY_TERM, Index
 from ..router import Request, Response, Router
 from ..source_filter import filter_source, from_params, parse_spec
 from .bulk import register_bulk
+from .write_options import apply_refresh, refresh_policy, versioning_from
 
 if TYPE_CHECKING:
     from ..engine import Engine
-
-
-def versioning_from(params: dict[str, str], op_type: str = "index") -> Versioning:
-    def opt_int(name: str) -> int | None:
-        if name not in params:
-            return None
-        try:
-            return int(params[name])
-        except ValueError:
-            raise IllegalArgumentError(
-                f"Failed to parse int parameter [{name}] with value [{params[name]}]"
-            ) from None
-
-    version_type = params.get("version_type", "internal")
-    if version_type not in ("internal", "external", "external_gte", "force"):
-        raise IllegalArgumentError(f"No version type match [{version_type}]")
-    return Versioning(
-        version=opt_int("version"),
-        version_type=version_type,
-        if_seq_no=opt_int("if_seq_no"),
-        if_primary_term=opt_int("if_primary_term"),
-        op_type=op_type,
-    )
-
-
-def apply_refresh(
-    engine: Engine, indices: list[Index], params: dict[str, str], result: dict[str, Any]
-) -> None:
-    """``refresh=true|wait_for|false`` after a write has been committed."""
-    value = params.get("refresh", "false")
-    if value in ("", "true"):
-        for index in indices:
-            index.refresh()
-        result["forced_refresh"] = True
-    elif value == "wait_for":
-        for index in indices:
-            index.refresh()
-    elif value != "false":
-        raise IllegalArgumentError(f"Unknown value for refresh: [{value}].")
 
 
 def single_index(engine: Engine, name: str) -> Index:
@@ -71,8 +38,14 @@ def single_index(engine: Engine, name: str) -> Index:
 
 
 def get_document(
-    engine: Engine, index: Index, doc_id: str, params: dict[str, str], body_source: Any = None
+    engine: Engine,
+    index: Index,
+    doc_id: str,
+    params: dict[str, str],
+    body_source: Any = None,
+    verbatim: bool = False,
 ) -> dict[str, Any]:
+    """A GET response; ``verbatim`` embeds an unfiltered ``_source`` as the bytes sent."""
     if params.get("refresh") in ("", "true"):
         index.refresh()
     state = index.current(doc_id)
@@ -101,7 +74,9 @@ def get_document(
     fetch, includes, excludes = from_params(params, body_source)
     if fetch and index.mapping.source_enabled and "stored_fields" not in params:
         raw = engine.store.source(index.uuid, doc_id)
-        if raw is not None:
+        if raw is not None and verbatim and not includes and not excludes:
+            out["_source"] = codec.RawJson(raw)
+        elif raw is not None:
             out["_source"] = filter_source(codec.loads(raw), includes, excludes)
     return out
 
@@ -115,31 +90,32 @@ def register(router: Router, engine: Engine) -> None:
             op_type = "create"
         if op_type not in ("index", "create"):
             raise IllegalArgumentError(f"opType must be 'create' or 'index', found: [{op_type}]")
+        policy = refresh_policy(req.params)
+        versioning = versioning_from(req.params, op_type)
+        raw = (req.body or b"").strip()
+        if not raw:
+            raise ActionRequestValidationError("source is missing")
         index = engine.resolve_write(
             req.path_params["index"], require_alias=req.flag("require_alias")
         )
-        source = codec.loads(req.body or b"")
+        check_pipeline(index, req.params.get("pipeline"))
         batch = WriteBatch(engine)
         result = batch.index(
-            index,
-            req.path_params.get("id"),
-            source,
-            versioning_from(req.params, op_type),
-            raw=(req.body or b"").strip(),
+            index, req.path_params.get("id"), parse_source(raw), versioning, raw=raw
         )
         batch.commit()
-        apply_refresh(engine, [index], req.params, result)
+        apply_refresh([index], policy, result)
         status = result.pop("status")
         return Response(status, result)
 
     def get_doc(req: Request) -> Response:
         index = single_index(engine, req.path_params["index"])
-        result = get_document(engine, index, req.path_params["id"], req.params)
+        result = get_document(engine, index, req.path_params["id"], req.params, verbatim=True)
         return Response(200 if result["found"] else 404, result)
 
     def get_source(req: Request) -> Response:
         index = single_index(engine, req.path_params["index"])
-        result = get_document(engine, index, req.path_params["id"], req.params)
+        result = get_document(engine, index, req.path_params["id"], req.params, verbatim=True)
         if not result["found"]:
             raise OpenSearchError(
                 f"Document not found [{index.name}]/[{req.path_params['id']}]",
@@ -184,7 +160,7 @@ def register(router: Router, engine: Engine) -> None:
                         params["_source_includes"] = ",".join(inc)
                     if exc:
                         params["_source_excludes"] = ",".join(exc)
-                docs.append(get_document(engine, index, doc_id, params))
+                docs.append(get_document(engine, index, doc_id, params, verbatim=True))
             except OpenSearchError as err:
                 docs.append(
                     {"_index": name, "_id": doc_id, "error": err.to_dict(with_root_cause=True)}
@@ -192,16 +168,18 @@ def register(router: Router, engine: Engine) -> None:
         return Response(200, {"docs": docs})
 
     def delete_doc(req: Request) -> Response:
-        name = req.path_params["index"]
-        index = engine.resolve_write(name, auto_create=False)
+        policy = refresh_policy(req.params)
+        versioning = versioning_from(req.params, "delete")
+        index = engine.resolve_write(req.path_params["index"], auto_create=False)
         batch = WriteBatch(engine)
-        result = batch.delete(index, req.path_params["id"], versioning_from(req.params, "delete"))
+        result = batch.delete(index, req.path_params["id"], versioning)
         batch.commit()
-        apply_refresh(engine, [index], req.params, result)
+        apply_refresh([index], policy, result)
         status = result.pop("status")
         return Response(status, result)
 
     def update_doc(req: Request) -> Response:
+        policy = refresh_policy(req.params)
         index = engine.resolve_write(
             req.path_params["index"], require_alias=req.flag("require_alias")
         )
@@ -218,7 +196,7 @@ def register(router: Router, engine: Engine) -> None:
         )
         batch.commit()
         if result["result"] != "noop":
-            apply_refresh(engine, [index], req.params, result)
+            apply_refresh([index], policy, result)
         status = result.pop("status")
         return Response(
             201 if result["result"] == "created" else status if status != 201 else 200, result

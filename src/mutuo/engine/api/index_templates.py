@@ -18,6 +18,7 @@ from ..errors import (
 )
 from ..mapping import Mapping
 from ..router import Request, Response, Router
+from .aliases import normalize_alias
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -81,6 +82,10 @@ def _check_block(block: dict[str, Any]) -> dict[str, Any]:
         out["settings"] = settings_mod.normalize(out["settings"])
     if out.get("mappings"):
         Mapping(out["mappings"])  # raises mapper_parsing_exception when invalid
+    if out.get("aliases"):
+        out["aliases"] = {
+            name: normalize_alias(spec or {}) for name, spec in out["aliases"].items()
+        }
     return out
 
 

@@ -56,7 +56,7 @@ def create_index(engine: Engine, name: str, body: dict[str, Any], implicit: bool
         if mappings:
             if "_doc" in mappings and len(mappings) == 1:
                 mappings = mappings["_doc"]
-            mapping.merge(mappings)
+            mapping.merge(mappings, from_template=True)
         for alias, spec in (layer.get("aliases") or {}).items():
             validate_alias_name(engine, alias, index_name=name)
             aliases[alias] = normalize_alias(spec or {})
