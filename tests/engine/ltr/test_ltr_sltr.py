@@ -372,3 +372,9 @@ def test_xgboost_model_scores_match_xgboost_on_the_engines_own_features(
         output_margin=True,
     )
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_inactive_features_need_no_params(movies: OpenSearch, rest: Rest) -> None:
+    put_model(rest, "lin3", "model/linear", {"title": 1.0, "body": 2.0, "old": 3.0})
+    query = {"sltr": {"model": "lin3", "params": {}, "active_features": ["old"]}}
+    assert scores(search(movies, query)) == {"1": 0.0, "2": 0.0, "3": 3.0, "4": 3.0}
