@@ -17,7 +17,8 @@ def bench() -> None:
 
 def register(group: click.Group) -> None:
     from ..bench import engine as engine_bench
+    from ..bench import ltr as ltr_bench
 
-    for module in (engine_bench,):
+    for module in (engine_bench, ltr_bench):
         bench.add_command(module.command)
     group.add_command(bench)

@@ -112,10 +112,16 @@ class StoredLtrQuery(Query):
         query.params = body["params"]
         return query
 
-    def prepare(self, ctx: SearchContext) -> tuple[CompiledModel, list[Prepared]]:
-        """Load the model (or set) and build the feature queries, as the shard does."""
+    def prepare(
+        self, ctx: SearchContext, count: bool = True
+    ) -> tuple[CompiledModel, list[Prepared]]:
+        """Load the model (or set) and build the feature queries, as the shard does.
+
+        ``count`` feeds the plugin's request counters (the query phase counts; the fetch
+        phase's logging reuses the built query in the plugin, so it does not).
+        """
         plugin = ltr_plugin(ctx)
-        plugin.request_total_count += 1
+        plugin.request_total_count += int(count)
         try:
             index_name = store_index_name(self.store)
             if self.model is not None:
@@ -126,7 +132,7 @@ class StoredLtrQuery(Query):
             model.feature_set.check_active(self.active_features)
             return model, model.feature_set.prepare(self.params, self.active_features)
         except OpenSearchError as exc:
-            plugin.request_error_count += 1
+            plugin.request_error_count += int(count)
             raise query_build_error(ctx, exc) from None
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
@@ -147,7 +153,7 @@ class StoredLtrQuery(Query):
         With ``cache: true`` the values scored in the query phase are reused, as the plugin's
         feature score cache does; otherwise the feature queries run again for these hits.
         """
-        model, prepared = self.prepare(ctx)
+        model, prepared = self.prepare(ctx, count=False)
         cached = ctx.request_cache.get(("sltr_feature_scores", id(self))) if self.cache else None
         if cached is not None:
             scored, matrix = cached

@@ -31,7 +31,7 @@ from ..ltr.rankers import LinearRanker
 from ..ltr.vectors import compute_features
 from ..search_context import SearchContext
 from . import Matches, Query, register
-from .sltr import query_build_error, ranked
+from .sltr import ltr_plugin, query_build_error, ranked
 
 TERMINATE_AFTER = 1000
 
@@ -64,6 +64,8 @@ class ValidatingLtrQuery(Query):
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         params = self.validation.params
+        plugin = ltr_plugin(ctx)
+        plugin.request_total_count += 1
         try:
             if isinstance(self.element, StoredFeature):
                 return self._feature(ctx, self.element, params, scoring)
@@ -75,6 +77,7 @@ class ValidatingLtrQuery(Query):
                 model = compile_model(self.element)
             prepared = model.feature_set.prepare(params)
         except OpenSearchError as exc:
+            plugin.request_error_count += 1
             raise query_build_error(ctx, exc) from None
         ordinals = np.flatnonzero(ctx.live)[:TERMINATE_AFTER]
         matrix = compute_features(ctx, ordinals, prepared, model.missing_value)
