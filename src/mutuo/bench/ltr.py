@@ -86,36 +86,41 @@ def _profiles(docs: int, seed: int) -> list[dict[str, str]]:
     ]
 
 
+def _index_profiles(client: Any, docs: int, seed: int) -> None:
+    mapping = {"properties": {f: {"type": "text"} for f in FIELDS}}
+    client.indices.create(index="profiles", body={"mappings": mapping})
+    for start in range(0, docs, 1000):
+        body: list[dict[str, Any]] = []
+        for i, source in enumerate(_profiles(min(1000, docs - start), seed + start)):
+            body += [{"index": {"_index": "profiles", "_id": str(start + i)}}, source]
+        client.bulk(body=body, refresh=True)
+
+
+def _upload_model(client: Any, booster: xgb.Booster) -> None:
+    """40 match features (4 fields, 8 three-term params) and the model over them."""
+    features = [
+        {
+            "name": name,
+            "params": [f"q{i % 8}"],
+            "template": {"match": {FIELDS[i % 4]: f"{{{{q{i % 8}}}}}"}},
+        }
+        for i, name in enumerate(booster.feature_names or [])
+    ]
+    ltr = client.plugins.ltr
+    ltr.create_default_store()
+    ltr.create_featureset(id="bench", body={"featureset": {"features": features}})
+    model = {"type": "model/xgboost+json", "definition": export.xgboost_json_definition(booster)}
+    ltr.create_model_from_set(name="bench", body={"model": {"name": "bench", "model": model}})
+
+
 def sltr_benchmark(
     booster: xgb.Booster, docs: int, window: int, repeat: int, seed: int
 ) -> dict[str, Any]:
     """Time ``sltr`` over a window on an in-memory index of ``docs`` profiles."""
-    names = list(booster.feature_names or [])
     client = connect("embedded://:memory:")
     try:
-        mapping = {"properties": {f: {"type": "text"} for f in FIELDS}}
-        client.indices.create(index="profiles", body={"mappings": mapping})
-        for start in range(0, docs, 1000):
-            body: list[dict[str, Any]] = []
-            for i, source in enumerate(_profiles(min(1000, docs - start), seed + start)):
-                body += [{"index": {"_index": "profiles", "_id": str(start + i)}}, source]
-            client.bulk(body=body, refresh=True)
-        features = [
-            {
-                "name": n,
-                "params": [f"q{i % 8}"],
-                "template": {"match": {FIELDS[i % 4]: f"{{{{q{i % 8}}}}}"}},
-            }
-            for i, n in enumerate(names)
-        ]
-        ltr = client.plugins.ltr
-        ltr.create_default_store()
-        ltr.create_featureset(id="bench", body={"featureset": {"features": features}})
-        model = {
-            "type": "model/xgboost+json",
-            "definition": export.xgboost_json_definition(booster),
-        }
-        ltr.create_model_from_set(name="bench", body={"model": {"name": "bench", "model": model}})
+        _index_profiles(client, docs, seed)
+        _upload_model(client, booster)
         params = {f"q{i}": " ".join(VOCABULARY[i * 3 : i * 3 + 3]) for i in range(8)}
         query = {"sltr": {"model": "bench", "params": params}}
         connection = client.transport.get_connection()
@@ -136,7 +141,7 @@ def sltr_benchmark(
     return {
         "docs": docs,
         "window": window,
-        "features": len(names),
+        "features": len(booster.feature_names or []),
         "feature_queries": "match on 4 text fields, 3 terms each",
         "latency": latency,
         "target_p50_ms": 5.0,

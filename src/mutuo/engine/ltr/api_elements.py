@@ -108,6 +108,17 @@ def _register_type(router: Router, engine: Engine, plugin: LtrPlugin, element_ty
         batch.commit()
         return Response(result.pop("status"), result)
 
+    for prefix in ("/_ltr", "/_ltr/{store}"):
+        path = f"{prefix}/_{element_type}/{{name}}"
+        router.add("PUT,POST", path, add_or_update)
+        router.add("GET", path, get)
+        router.add("DELETE", path, delete)
+        router.add("GET", f"{prefix}/_{element_type}", _search_handler(engine, element_type))
+
+
+def _search_handler(engine: Engine, element_type: str) -> Any:
+    """``GET /_ltr[/{store}]/_<type>?prefix=&from=&size=``: a search of the store index."""
+
     def search(req: Request) -> Response:
         index_name = store_index_name(req.path_params.get("store"))
         query: dict[str, Any] = {"bool": {"filter": [{"term": {"type": element_type}}]}}
@@ -121,12 +132,7 @@ def _register_type(router: Router, engine: Engine, plugin: LtrPlugin, element_ty
         }
         return Response(200, execute_search(engine, engine.resolve(index_name), body, {}))
 
-    for prefix in ("/_ltr", "/_ltr/{store}"):
-        path = f"{prefix}/_{element_type}/{{name}}"
-        router.add("PUT,POST", path, add_or_update)
-        router.add("GET", path, get)
-        router.add("DELETE", path, delete)
-        router.add("GET", f"{prefix}/_{element_type}", search)
+    return search
 
 
 def _add_features_handler(engine: Engine, plugin: LtrPlugin) -> Any:
