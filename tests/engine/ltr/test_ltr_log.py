@@ -185,3 +185,28 @@ def test_log_specs_that_point_nowhere_fail_the_fetch_phase(
     error = error_of(body)
     assert (error["type"], error["phase"]) == ("search_phase_execution_exception", "fetch")
     assert error["root_cause"][0] == {"type": "illegal_argument_exception", "reason": reason}
+
+
+def test_rescore_index_specs_log_the_sltr_rescorer(index: OpenSearch) -> None:
+    pytest.importorskip("mutuo.engine.features.rescore", reason="needs the rescore search feature")
+    rescore = {
+        "window_size": 1,
+        "query": {"rescore_query": {"sltr": {"featureset": "s", "params": {"q": "rambo"}}}},
+    }
+    body = {
+        "query": {"match": {"title": "rambo"}},
+        "rescore": rescore,
+        "ext": {"ltr_log": {"log_specs": {"rescore_index": 0}}},
+    }
+    (hit,) = index.search(index="docs", body=body)["hits"]["hits"]
+    assert [f["name"] for f in hit["fields"]["_ltrlog"][0]["rescore[0]"]] == [
+        "title",
+        "is_two",
+        "sum",
+    ]
+    wrong = {**body, "ext": {"ltr_log": {"log_specs": {"rescore_index": 1}}}}
+    status, answer = Rest(index)("POST", "/docs/_search", wrong)
+    assert status == 400
+    assert "rescore index [1] is out of bounds, only [1] rescore context(s) are available" in str(
+        answer
+    )

@@ -378,3 +378,25 @@ def test_inactive_features_need_no_params(movies: OpenSearch, rest: Rest) -> Non
     put_model(rest, "lin3", "model/linear", {"title": 1.0, "body": 2.0, "old": 3.0})
     query = {"sltr": {"model": "lin3", "params": {}, "active_features": ["old"]}}
     assert scores(search(movies, query)) == {"1": 0.0, "2": 0.0, "3": 3.0, "4": 3.0}
+
+
+def test_sltr_as_a_rescore_query_scores_the_window_with_the_model(
+    movies: OpenSearch, rest: Rest
+) -> None:
+    pytest.importorskip("mutuo.engine.features.rescore", reason="needs the rescore search feature")
+    put_model(rest, "lin", "model/linear", {"title": 1.0, "old": 100.0})
+    rescore = {
+        "window_size": 3,
+        "query": {
+            "rescore_query": {"sltr": {"model": "lin", "params": {"q": "rambo"}}},
+            "query_weight": 0.0,
+            "rescore_query_weight": 1.0,
+        },
+    }
+    result = search(movies, {"match": {"body": "a the"}}, rescore=rescore)
+    got = scores(result)
+    title = match_scores(movies, "title", "rambo")
+    window = [h["_id"] for h in search(movies, {"match": {"body": "a the"}})["hits"]["hits"]][:3]
+    for doc_id in window:
+        expected = title.get(doc_id, 0.0) + (100.0 if doc_id in ("3", "4") else 0.0)
+        assert got[doc_id] == pytest.approx(expected, abs=1e-4)
