@@ -381,3 +381,37 @@ def test_include_and_exclude_select_sections(tmp_path: Path) -> None:
     assert [r.name for r in run_suite([root], include=["*::Alpha"]).results] == ["Alpha"]
     assert [r.name for r in run_suite([root], exclude=["demo/*"]).results] == []
     assert len(run_suite([root], include=["demo/*"]).results) == 2
+
+
+def test_a_malformed_skip_fails_instead_of_hiding_the_section(tmp_path: Path) -> None:
+    report = run(
+        tmp_path,
+        """
+"Version without reason":
+  - skip: {version: " - 1.0.0"}
+  - match: {a: 1}
+""",
+    )
+    status, reason = only(report)
+    assert status == FAILED and "needs a [reason]" in reason
+
+
+def test_expected_warnings_must_come_back_and_allowed_ones_may_not(tmp_path: Path) -> None:
+    report = run(
+        tmp_path,
+        """
+"Expected warning":
+  - do:
+      warnings: ["[x] is deprecated"]
+      indices.create: {index: a}
+---
+"Allowed warning":
+  - do:
+      allowed_warnings: ["[x] is deprecated"]
+      indices.create: {index: a}
+""",
+    )
+    statuses = {r.name: r for r in report.results}
+    assert statuses["Expected warning"].status == FAILED
+    assert "expected warnings did not come back" in statuses["Expected warning"].reason
+    assert statuses["Allowed warning"].status == PASSED

@@ -219,3 +219,37 @@ def test_mget_reports_found_missing_and_errors(memory_client: OpenSearch) -> Non
     assert docs[2]["error"]["type"] == "index_not_found_exception"
     assert memory_client.exists(index="people", id="1") is True
     assert memory_client.exists(index="people", id="2") is False
+
+
+def test_routing_is_stored_required_when_mapped_and_taken_from_aliases(
+    engine_path: str,
+) -> None:
+    import mutuo
+
+    client = mutuo.connect(f"embedded://{engine_path}")
+    client.indices.create(
+        index="people",
+        body={"mappings": {"_routing": {"required": True}}, "aliases": {"eu": {"routing": "eu"}}},
+    )
+    with pytest.raises(RequestError) as info:
+        client.index(index="people", id="1", body={"a": 1})
+    assert info.value.info["error"]["reason"] == "routing is required for [people]/[1]"
+    client.index(index="people", id="1", body={"a": 1}, routing="us")
+    client.index(index="eu", id="2", body={"a": 2})
+    with pytest.raises(RequestError) as info:
+        client.index(index="eu", id="3", body={"a": 3}, routing="us")
+    assert "has index routing associated with it [eu]" in info.value.info["error"]["reason"]
+    client.close()
+    reopened = mutuo.connect(f"embedded://{engine_path}")
+    assert reopened.get(index="people", id="1")["_routing"] == "us"
+    assert reopened.get(index="people", id="2")["_routing"] == "eu"
+    reopened.close()
+
+
+def test_a_stale_if_seq_no_conflicts_even_for_a_noop_update(memory_client: OpenSearch) -> None:
+    memory_client.index(index="people", id="1", body={"a": 1})
+    memory_client.index(index="people", id="1", body={"a": 1})
+    with pytest.raises(ConflictError):
+        memory_client.update(
+            index="people", id="1", body={"doc": {"a": 1}}, if_seq_no=0, if_primary_term=1
+        )

@@ -207,3 +207,21 @@ def test_an_alias_without_a_write_index_refuses_writes(memory_client: OpenSearch
     with pytest.raises(RequestError) as info:
         memory_client.get(index="both", id="1")
     assert "more than one index" in info.value.info["error"]["reason"]
+
+
+def test_health_wait_for_status_times_out_at_once_when_unreachable(
+    memory_client: OpenSearch,
+) -> None:
+    memory_client.indices.create(index="people")
+    health = memory_client.cluster.health(wait_for_status="green", ignore=408)
+    assert (health["status"], health["timed_out"]) == ("yellow", True)
+    assert memory_client.cluster.health(wait_for_status="yellow")["timed_out"] is False
+
+
+def test_auto_expand_replicas_is_green_on_one_node(memory_client: OpenSearch) -> None:
+    memory_client.indices.create(
+        index="people", body={"settings": {"index": {"auto_expand_replicas": "0-1"}}}
+    )
+    assert memory_client.cluster.health()["status"] == "green"
+    written = memory_client.index(index="people", id="1", body={"a": 1})
+    assert written["_shards"] == {"total": 1, "successful": 1, "failed": 0}

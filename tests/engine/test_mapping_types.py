@@ -213,3 +213,26 @@ def test_unsigned_long_documents_are_searchable(memory_client: OpenSearch) -> No
     )
     memory_client.index(index="u", id="1", body={"v": 18446744073709551615}, refresh=True)
     assert memory_client.count(index="u")["count"] == 1
+
+
+def test_dynamic_templates_match_by_detected_type_name_and_path() -> None:
+    mapping = Mapping(
+        {
+            "dynamic_templates": [
+                {"ids": {"match": "*_id", "mapping": {"type": "keyword"}}},
+                {"dates": {"match_mapping_type": "date", "mapping": {"type": "date_nanos"}}},
+                {"strings": {"match_mapping_type": "string", "mapping": {"type": "keyword"}}},
+                {"floats": {"match_mapping_type": "double", "mapping": {"type": "{dynamic_type}"}}},
+                {"meta": {"path_match": "meta.*", "mapping": {"type": "keyword", "index": False}}},
+            ]
+        }
+    )
+    mapping.parse_document(
+        {"user_id": 5, "born": "2000-01-01", "name": "ann", "score": 1.5, "meta": {"k": 1}}, "1"
+    )
+    props = mapping.render()["properties"]
+    assert props["user_id"] == {"type": "keyword"}
+    assert props["born"] == {"type": "date_nanos"}  # a date string is a date, not a string
+    assert props["name"] == {"type": "keyword"}
+    assert props["score"] == {"type": "float"}
+    assert props["meta"]["properties"]["k"] == {"type": "keyword", "index": False}

@@ -13,6 +13,7 @@ import base64
 import copy
 import difflib
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import codec
@@ -23,6 +24,7 @@ from .errors import (
     IllegalArgumentError,
     MapperParsingError,
     OpenSearchError,
+    RoutingMissingError,
 )
 from .index import PRIMARY_TERM, Index, Versioning
 from .source_filter import filter_source
@@ -43,6 +45,11 @@ def parse_source(raw: bytes) -> Any:
         return codec.loads(raw)
     except JsonParseError as err:
         raise MapperParsingError("failed to parse", caused_by=err) from None
+
+
+def check_routing(index: Index, doc_id: str, v: Versioning) -> None:
+    if v.routing is None and index.mapping.routing_required:
+        raise RoutingMissingError(index.name, doc_id)
 
 
 def check_pipeline(index: Index, requested: str | None) -> None:
@@ -101,27 +108,28 @@ class WriteBatch:
                 error_type="mapper_parsing_exception",
                 caused_by=IllegalArgumentError("document must be a JSON object"),
             )
+        check_routing(index, doc_id, v)
         version = index.check(doc_id, v)
         state = index.current(doc_id)
         created = state is None or state.deleted
         if raw is None:
             raw = codec.dumps(source)
         parsed = self._parse(index, source, doc_id)
-        row = index.record_write(
-            doc_id, version, raw if index.mapping.source_enabled else b"{}", parsed
-        )
+        stored = raw if index.mapping.source_enabled else b"{}"
+        row = index.record_write(doc_id, version, stored, parsed, v.routing)
         self._add(index, row)
         return self._result(
             index, row, "created" if created else "updated", 201 if created else 200
         )
 
     def delete(self, index: Index, doc_id: str, v: Versioning) -> dict[str, Any]:
+        check_routing(index, doc_id, v)
         state = index.current(doc_id)
         exists = state is not None and not state.deleted
         version = index.check(doc_id, v)
         if v.version_type == "internal" and not exists:
             version = 1 if state is None else state.version + 1
-        row = index.record_delete(doc_id, version)
+        row = index.record_delete(doc_id, version, v.routing)
         self._add(index, row)
         return self._result(
             index, row, "deleted" if exists else "not_found", 200 if exists else 404
@@ -135,6 +143,7 @@ class WriteBatch:
         v: Versioning,
         source_spec: tuple[bool, list[str], list[str]] | None,
     ) -> dict[str, Any]:
+        """A partial update (``doc``), or an upsert when the document does not exist."""
         check_update_body(body)
         if v.version_type != "internal":
             raise ActionRequestValidationError(
@@ -146,39 +155,22 @@ class WriteBatch:
                 "partial [doc] instead"
             )
         state = index.current(doc_id)
-        exists = state is not None and not state.deleted
+        if state is None or state.deleted:
+            source = self._upsert_source(index, doc_id, body)
+            create = replace(v, version=None, op_type="create")
+            result = {**self.index(index, doc_id, source, create), "result": "created"}
+            return self._with_get(result, source, source_spec)
         patch = body.get("doc")
-        if not exists:
-            if body.get("doc_as_upsert") and patch is not None:
-                new_source = patch
-            elif "upsert" in body:
-                new_source = body["upsert"]
-            else:
-                raise DocumentMissingError(
-                    f"[{doc_id}]: document missing",
-                    index=index.name,
-                    index_uuid=index.uuid,
-                    shard="0",
-                )
-            result = self.index(
-                index,
-                doc_id,
-                new_source,
-                Versioning(
-                    op_type="create", if_seq_no=v.if_seq_no, if_primary_term=v.if_primary_term
-                ),
-            )
-            result["result"] = "created"
-            return self._with_get(result, new_source, source_spec)
         if patch is None:
             raise ActionRequestValidationError("script or doc is missing")
         if not isinstance(patch, dict):
             raise IllegalArgumentError("[doc] must be an object")
+        guard = replace(v, version=None, op_type="index")
+        index.check(doc_id, guard)  # a stale if_seq_no conflicts even when nothing changes
         current = self.engine_source(index, doc_id)
         merged = deep_merge(current, patch)
         if body.get("detect_noop", True) and merged == current:
-            assert state is not None
-            result = {
+            noop = {
                 "_index": index.name,
                 "_id": doc_id,
                 "_version": state.version,
@@ -188,14 +180,20 @@ class WriteBatch:
                 "_primary_term": PRIMARY_TERM,
                 "status": 200,
             }
-            return self._with_get(result, current, source_spec)
-        result = self.index(
-            index,
-            doc_id,
-            merged,
-            Versioning(if_seq_no=v.if_seq_no, if_primary_term=v.if_primary_term),
-        )
+            return self._with_get(noop, current, source_spec)
+        result = self.index(index, doc_id, merged, guard)
         return self._with_get(result, merged, source_spec)
+
+    @staticmethod
+    def _upsert_source(index: Index, doc_id: str, body: dict[str, Any]) -> Any:
+        """What an update of a missing document creates: ``doc`` as upsert, or ``upsert``."""
+        if body.get("doc_as_upsert") and body.get("doc") is not None:
+            return body["doc"]
+        if "upsert" in body:
+            return body["upsert"]
+        raise DocumentMissingError(
+            f"[{doc_id}]: document missing", index=index.name, index_uuid=index.uuid, shard="0"
+        )
 
     def engine_source(self, index: Index, doc_id: str) -> dict[str, Any]:
         """The latest source of a live doc: this batch's pending row, else the store."""

@@ -22,6 +22,7 @@ so that opensearch-py raises the same exception classes against both engines.
     ├── ResourceNotFoundError            404 resource_not_found_exception
     ├── DocumentMissingError             404 document_missing_exception
     ├── AliasesNotFoundError             404 aliases_not_found_exception
+    ├── RoutingMissingError              400 routing_missing_exception
     ├── VersionConflictError             409 version_conflict_engine_exception
     └── EngineLockedError                500 engine_locked_exception (a second writer)
 """
@@ -172,6 +173,14 @@ class DocumentMissingError(OpenSearchError):
 class AliasesNotFoundError(OpenSearchError):
     status = 404
     error_type = "aliases_not_found_exception"
+
+
+class RoutingMissingError(OpenSearchError):
+    status = 400
+    error_type = "routing_missing_exception"
+
+    def __init__(self, index: str, doc_id: str) -> None:
+        super().__init__(f"routing is required for [{index}]/[{doc_id}]", index=index)
 
 
 class VersionConflictError(OpenSearchError):

@@ -246,10 +246,13 @@ class FieldMapper:
         number = float(number)
         if not math.isfinite(number):
             raise ValueError(f"[{self.type}] supports only finite values, but got [{number}]")
-        if self.type == "float":
-            return float(np.float32(number))
-        if self.type == "half_float":
-            return float(np.float16(number))
+        if self.type in ("float", "half_float"):
+            with np.errstate(over="ignore"):  # Java's parseFloat also rounds to infinity
+                narrowed = float((np.float32 if self.type == "float" else np.float16)(number))
+            if not math.isfinite(narrowed):
+                java = "Infinity" if narrowed > 0 else "-Infinity"
+                raise ValueError(f"[{self.type}] supports only finite values, but got [{java}]")
+            return narrowed
         if self.type == "scaled_float":
             factor = float(self.params["scaling_factor"])
             return round(number * factor) / factor

@@ -30,17 +30,19 @@ class DocState:
     seq_no: int
     deleted: bool
     deleted_at: float | None = None
+    routing: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Versioning:
-    """The concurrency controls of one write request."""
+    """The concurrency controls (and the routing value) of one write request."""
 
     version: int | None = None
     version_type: str = "internal"
     if_seq_no: int | None = None
     if_primary_term: int | None = None
     op_type: str = "index"  # index | create | delete | update
+    routing: str | None = None
 
 
 class Index:
@@ -117,9 +119,17 @@ class Index:
             / 1000
         )
 
+    @property
+    def replicas(self) -> int:
+        """Replica copies configured; ``auto_expand_replicas`` (``0-1``, ``0-all``) expands
+        to its lower bound on a single node, as OpenSearch does."""
+        auto = str(self.settings.get("index.auto_expand_replicas", "false"))
+        if auto != "false" and "-" in auto:
+            return int(auto.split("-", 1)[0])
+        return self.setting_int("index.number_of_replicas", 1)
+
     def shards_header(self) -> dict[str, int]:
-        replicas = self.setting_int("index.number_of_replicas", 1)
-        return {"total": 1 + replicas, "successful": 1, "failed": 0}
+        return {"total": 1 + self.replicas, "successful": 1, "failed": 0}
 
     # -- versioning ------------------------------------------------------------------
 
@@ -196,23 +206,28 @@ class Index:
     # -- applying writes (after the checks, before the store commit) -------------------
 
     def record_write(
-        self, doc_id: str, version: int, source: bytes, parsed: ParsedDocument
+        self,
+        doc_id: str,
+        version: int,
+        source: bytes,
+        parsed: ParsedDocument,
+        routing: str | None = None,
     ) -> DocRow:
         self._shadow(doc_id)
         seq_no = self.next_seq_no
         self.next_seq_no += 1
-        self.docs[doc_id] = DocState(version, seq_no, False)
+        self.docs[doc_id] = DocState(version, seq_no, False, routing=routing)
         self.shard.enqueue(PendingOp(doc_id, seq_no, version, parsed.values))
-        return DocRow(doc_id, seq_no, PRIMARY_TERM, version, False, None, source)
+        return DocRow(doc_id, seq_no, PRIMARY_TERM, version, False, None, source, routing)
 
-    def record_delete(self, doc_id: str, version: int) -> DocRow:
+    def record_delete(self, doc_id: str, version: int, routing: str | None = None) -> DocRow:
         self._shadow(doc_id)
         seq_no = self.next_seq_no
         self.next_seq_no += 1
         now = time.time()
-        self.docs[doc_id] = DocState(version, seq_no, True, now)
+        self.docs[doc_id] = DocState(version, seq_no, True, now, routing)
         self.shard.enqueue(PendingOp(doc_id, seq_no, version, None))
-        return DocRow(doc_id, seq_no, PRIMARY_TERM, version, True, now, None)
+        return DocRow(doc_id, seq_no, PRIMARY_TERM, version, True, now, None, routing)
 
     def _shadow(self, doc_id: str) -> None:
         """Keep the source that searches still see until the next refresh.
@@ -237,7 +252,9 @@ class Index:
     def load_row(self, row: DocRow) -> None:
         """Replay one stored row at open (rows come in sequence-number order)."""
         self.next_seq_no = max(self.next_seq_no, row.seq_no + 1)
-        self.docs[row.id] = DocState(row.version, row.seq_no, row.deleted, row.deleted_at)
+        self.docs[row.id] = DocState(
+            row.version, row.seq_no, row.deleted, row.deleted_at, row.routing
+        )
 
 
 def validate_index_name(name: str) -> None:

@@ -11,21 +11,14 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import dates, geo
+from . import geo
+from .dynamic_mapping import dynamic_definition
 from .errors import IllegalArgumentError, MapperParsingError, StrictDynamicMappingError
 from .fields import GEO_POINT, VECTOR, FieldMapper
 
-# RootObjectMapper's defaults: ISO dates, then slash dates (whose mapping names the format)
-_DYNAMIC_DATE_FORMATS = [
-    "strict_date_optional_time",
-    "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis",
-]
-_JAVA_LONG = re.compile(r"[+-]?\d+")
-_JAVA_DOUBLE = re.compile(r"[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)")
 _ROOT_KEYS = {
     "properties",
     "dynamic",
@@ -122,6 +115,10 @@ class Mapping:
         if "*" not in pattern:
             return [pattern] if pattern in self.fields else []
         return sorted(p for p in self.fields if fnmatch.fnmatchcase(p, pattern))
+
+    @property
+    def routing_required(self) -> bool:
+        return bool(self.definition.get("_routing", {}).get("required", False))
 
     @property
     def source_enabled(self) -> bool:
@@ -265,7 +262,7 @@ class Mapping:
             raise StrictDynamicMappingError(
                 f"mapping set to strict, dynamic introduction of [{path.rsplit('.', 1)[-1]}] within [{parent}] is not allowed"
             )
-        definition = self._dynamic_definition(path, value)
+        definition = dynamic_definition(self.objects[""], path, value)
         if definition is None:
             return False
         # parents are mapped already (documents are walked level by level), so the update
@@ -279,71 +276,8 @@ class Mapping:
         doc.mapping_changed = True
         return True
 
-    def _dynamic_definition(self, path: str, value: Any) -> dict[str, Any] | None:
-        sample = value
-        if isinstance(value, list):
-            sample = next((v for v in value if v is not None), None)
-            if sample is None:
-                return None
-        template = self._dynamic_template(path, sample)
-        if template is not None:
-            return template
-        root = self.objects[""]
-        if isinstance(sample, dict):
-            return {"properties": {}}
-        if isinstance(sample, bool):
-            return {"type": "boolean"}
-        if isinstance(sample, int):
-            return {"type": "long"}
-        if isinstance(sample, float):
-            return {"type": "float"}
-        if isinstance(sample, str):
-            return _dynamic_string(sample, root)
-        return None
-
-    def _dynamic_template(self, path: str, sample: Any) -> dict[str, Any] | None:
-        name = path.rsplit(".", 1)[-1]
-        kind = _json_kind(sample)
-        for entry in self.objects[""].get("dynamic_templates", []):
-            ((_tname, spec),) = entry.items()
-            if "match_mapping_type" in spec and spec["match_mapping_type"] not in ("*", kind):
-                continue
-            if "match" in spec and not fnmatch.fnmatchcase(name, spec["match"]):
-                continue
-            if "unmatch" in spec and fnmatch.fnmatchcase(name, spec["unmatch"]):
-                continue
-            if "path_match" in spec and not fnmatch.fnmatchcase(path, spec["path_match"]):
-                continue
-            if "path_unmatch" in spec and fnmatch.fnmatchcase(path, spec["path_unmatch"]):
-                continue
-            mapping = copy.deepcopy(spec.get("mapping", {}))
-            if mapping.get("type") == "{dynamic_type}":
-                mapping["type"] = _dynamic_type(sample)
-            return _substitute(mapping, name, _dynamic_type(sample))
-        return None
-
 
 # -- helpers -----------------------------------------------------------------------------
-
-
-def _dynamic_string(sample: str, root: dict[str, Any]) -> dict[str, Any]:
-    """The mapping of a new string field: a number (with numeric_detection), a date, or
-    text with a keyword sub-field. Strings Java reads as numbers are never dates."""
-    as_long = _JAVA_LONG.fullmatch(sample) is not None and -(2**63) <= int(sample) < 2**63
-    as_double = _JAVA_DOUBLE.fullmatch(sample.strip()) is not None
-    if root.get("numeric_detection", False) and (as_long or as_double):
-        return {"type": "long" if as_long else "float"}
-    if not as_long and not as_double and root.get("date_detection", True):
-        formats = root.get("dynamic_date_formats", _DYNAMIC_DATE_FORMATS)
-        for fmt in [formats] if isinstance(formats, str) else formats:
-            try:
-                dates.date_format(fmt).parse(sample)
-            except ValueError:
-                continue
-            if fmt == _DYNAMIC_DATE_FORMATS[0]:
-                return {"type": "date"}
-            return {"type": "date", "format": fmt, "print_format": fmt.split("||")[0]}
-    return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
 
 
 def _join(prefix: str, key: str) -> str:
@@ -353,32 +287,6 @@ def _join(prefix: str, key: str) -> str:
 def _preview(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 100 else text[:100] + "..."
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "long"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, dict):
-        return "object"
-    return "string"
-
-
-def _dynamic_type(value: Any) -> str:
-    return {"string": "text", "double": "float"}.get(_json_kind(value), _json_kind(value))
-
-
-def _substitute(mapping: Any, name: str, dyn_type: str) -> Any:
-    if isinstance(mapping, dict):
-        return {k: _substitute(v, name, dyn_type) for k, v in mapping.items()}
-    if isinstance(mapping, list):
-        return [_substitute(v, name, dyn_type) for v in mapping]
-    if isinstance(mapping, str):
-        return mapping.replace("{name}", name).replace("{dynamic_type}", dyn_type)
-    return mapping
 
 
 def _expand_dots(definition: dict[str, Any]) -> dict[str, Any]:

@@ -53,6 +53,10 @@ KNOWN = {
     "index.blocks.read_only_allow_delete",
     "index.replication.type",
     "index.search.idle.after",
+    # concurrent segment search: an execution strategy, results do not depend on it
+    "index.search.concurrent_segment_search.mode",
+    "index.search.concurrent_segment_search.enabled",
+    "index.search.concurrent.max_slice_count",
     "index.unassigned.node_left.delayed_timeout",
     "index.routing.allocation.include._name",
 }

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS docs (
     deleted INTEGER NOT NULL,
     deleted_at REAL,
     source BLOB,
+    routing TEXT,
     PRIMARY KEY (idx, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS docs_by_seq ON docs (idx, seq_no);
@@ -56,6 +57,7 @@ class DocRow:
     deleted: bool
     deleted_at: float | None
     source: bytes | None
+    routing: str | None = None
 
 
 class Store:
@@ -72,6 +74,9 @@ class Store:
         self._db.execute("PRAGMA foreign_keys=OFF")
         self._db.execute("PRAGMA cache_size=-65536")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}
+        if "routing" not in columns:  # a data path written before routing was stored
+            self._db.execute("ALTER TABLE docs ADD COLUMN routing TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -107,13 +112,13 @@ class Store:
         """Every document row of an index (tombstones included), in sequence-number order."""
         with self._lock:
             cursor = self._db.execute(
-                "SELECT id, seq_no, primary_term, version, deleted, deleted_at, source "
+                "SELECT id, seq_no, primary_term, version, deleted, deleted_at, source, routing "
                 "FROM docs WHERE idx = ? ORDER BY seq_no",
                 (uuid,),
             )
             rows = cursor.fetchall()
         for row in rows:
-            yield DocRow(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6])
+            yield DocRow(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6], row[7])
 
     def source(self, uuid: str, doc_id: str) -> bytes | None:
         with self._lock:
@@ -168,8 +173,8 @@ class Transaction:
     def put_docs(self, uuid: str, rows: Sequence[DocRow]) -> None:
         self._db.executemany(
             "INSERT OR REPLACE INTO docs "
-            "(idx, id, seq_no, primary_term, version, deleted, deleted_at, source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "(idx, id, seq_no, primary_term, version, deleted, deleted_at, source, routing) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     uuid,
@@ -180,6 +185,7 @@ class Transaction:
                     int(r.deleted),
                     r.deleted_at,
                     r.source,
+                    r.routing,
                 )
                 for r in rows
             ],

@@ -8,6 +8,7 @@ response acknowledges it.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from ..errors import ActionRequestValidationError, IllegalArgumentError, OpenSea
 from ..index import Index, Versioning
 from ..router import Request, Response, Router
 from ..source_filter import from_params, parse_spec
-from .write_options import apply_refresh, refresh_policy
+from .write_options import alias_routing, apply_refresh, refresh_policy
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -148,6 +149,17 @@ class _BulkRun:
         self.default_require_alias = req.flag("require_alias")
         self.default_pipeline = req.params.get("pipeline")
 
+    def create_missing_indices(self, ops: list[BulkOp]) -> None:
+        """Auto-create the indices that writes name before any item runs, as OpenSearch's
+        bulk action does, so a delete ahead of the first write to a new index finds it."""
+        for op in ops:
+            name = op.meta.get("_index", self.default_index)
+            if op.action == "delete" or name is None:
+                continue
+            require_alias = bool(op.meta.get("require_alias", self.default_require_alias))
+            with contextlib.suppress(OpenSearchError):  # the item reports the error
+                self.engine.resolve_write(name, require_alias=require_alias)
+
     def item(self, op: BulkOp) -> dict[str, Any]:
         name = op.meta.get("_index", self.default_index)
         doc_id = None if op.meta.get("_id") is None else str(op.meta["_id"])
@@ -167,13 +179,16 @@ class _BulkRun:
             name, require_alias=require_alias, auto_create=op.action != "delete"
         )
         self.touched[index.name] = index
+        routing = op.meta.get("routing", self.req.params.get("routing"))
         versioning = Versioning(
             version=op.meta.get("version"),
             version_type=op.meta.get("version_type", "internal"),
             if_seq_no=op.meta.get("if_seq_no"),
             if_primary_term=op.meta.get("if_primary_term"),
             op_type=op.op_type,
+            routing=None if routing is None else str(routing),
         )
+        versioning = alias_routing(name, index, versioning)
         if op.action in ("index", "create"):
             assert op.raw is not None
             check_pipeline(index, op.meta.get("pipeline", self.default_pipeline))
@@ -203,6 +218,7 @@ def register_bulk(router: Router, engine: Engine) -> None:
         policy = refresh_policy(req.params)
         ops = parse_bulk(req.body)
         run = _BulkRun(engine, req)
+        run.create_missing_indices(ops)
         results = [run.item(op) for op in ops]
         run.batch.commit()
         refreshed: dict[str, Any] = {}

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ..engine import Engine
 
 
+_HEALTH_ORDER = {"green": 0, "yellow": 1, "red": 2}
 _CAT_INDICES_COLUMNS = (
     "health",
     "status",
@@ -49,32 +50,36 @@ def register(router: Router, engine: Engine) -> None:
     def health(req: Request) -> Response:
         indices = engine.resolve(req.path_params.get("index"), expand_wildcards="all")
         # a single node cannot place replicas: indices with replicas are yellow, as in OpenSearch
-        yellow = any(i.setting_int("index.number_of_replicas", 1) > 0 for i in indices)
-        unassigned = sum(i.setting_int("index.number_of_replicas", 1) for i in indices)
-        return Response(
-            200,
-            {
-                "cluster_name": CLUSTER_NAME,
-                "status": "yellow" if yellow else "green",
-                "timed_out": False,
-                "number_of_nodes": 1,
-                "number_of_data_nodes": 1,
-                "discovered_master": True,
-                "discovered_cluster_manager": True,
-                "active_primary_shards": len(indices),
-                "active_shards": len(indices),
-                "relocating_shards": 0,
-                "initializing_shards": 0,
-                "unassigned_shards": unassigned,
-                "delayed_unassigned_shards": 0,
-                "number_of_pending_tasks": 0,
-                "number_of_in_flight_fetch": 0,
-                "task_max_waiting_in_queue_millis": 0,
-                "active_shards_percent_as_number": 100.0
-                if not unassigned
-                else 100.0 * len(indices) / (len(indices) + unassigned),
-            },
-        )
+        unassigned = sum(i.replicas for i in indices)
+        status = "yellow" if unassigned else "green"
+        wanted = req.params.get("wait_for_status")
+        if wanted is not None and wanted not in _HEALTH_ORDER:
+            raise IllegalArgumentError(f"unknown cluster health status [{wanted}]")
+        # nothing changes health on one node but index settings, so waiting cannot help:
+        # answer at once, timed out, as OpenSearch answers when its wait expires
+        timed_out = wanted is not None and _HEALTH_ORDER[status] > _HEALTH_ORDER[wanted]
+        body = {
+            "cluster_name": CLUSTER_NAME,
+            "status": status,
+            "timed_out": timed_out,
+            "number_of_nodes": 1,
+            "number_of_data_nodes": 1,
+            "discovered_master": True,
+            "discovered_cluster_manager": True,
+            "active_primary_shards": len(indices),
+            "active_shards": len(indices),
+            "relocating_shards": 0,
+            "initializing_shards": 0,
+            "unassigned_shards": unassigned,
+            "delayed_unassigned_shards": 0,
+            "number_of_pending_tasks": 0,
+            "number_of_in_flight_fetch": 0,
+            "task_max_waiting_in_queue_millis": 0,
+            "active_shards_percent_as_number": 100.0 * len(indices) / (len(indices) + unassigned)
+            if unassigned
+            else 100.0,
+        }
+        return Response(408 if timed_out else 200, body)
 
     def cat_indices(req: Request) -> Response:
         rows: list[dict[str, Any]] = []
@@ -83,7 +88,7 @@ def register(router: Router, engine: Engine) -> None:
             engine.resolve(expression, expand_wildcards="all" if expression else "open"),
             key=lambda i: i.name,
         ):
-            replicas = index.setting_int("index.number_of_replicas", 1)
+            replicas = index.replicas
             rows.append(
                 {
                     "health": "yellow" if replicas else "green",

@@ -16,7 +16,7 @@ from ..index import PRIMARY_TERM, Index
 from ..router import Request, Response, Router
 from ..source_filter import filter_source, from_params, parse_spec
 from .bulk import register_bulk
-from .write_options import apply_refresh, refresh_policy, versioning_from
+from .write_options import alias_routing, apply_refresh, refresh_policy, versioning_from
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -69,8 +69,10 @@ def get_document(
         "_version": state.version,
         "_seq_no": state.seq_no,
         "_primary_term": PRIMARY_TERM,
-        "found": True,
     }
+    if state.routing is not None:
+        out["_routing"] = state.routing
+    out["found"] = True
     fetch, includes, excludes = from_params(params, body_source)
     if fetch and index.mapping.source_enabled and "stored_fields" not in params:
         raw = engine.store.source(index.uuid, doc_id)
@@ -91,13 +93,12 @@ def register(router: Router, engine: Engine) -> None:
         if op_type not in ("index", "create"):
             raise IllegalArgumentError(f"opType must be 'create' or 'index', found: [{op_type}]")
         policy = refresh_policy(req.params)
-        versioning = versioning_from(req.params, op_type)
         raw = (req.body or b"").strip()
         if not raw:
             raise ActionRequestValidationError("source is missing")
-        index = engine.resolve_write(
-            req.path_params["index"], require_alias=req.flag("require_alias")
-        )
+        name = req.path_params["index"]
+        index = engine.resolve_write(name, require_alias=req.flag("require_alias"))
+        versioning = alias_routing(name, index, versioning_from(req.params, op_type))
         check_pipeline(index, req.params.get("pipeline"))
         batch = WriteBatch(engine)
         result = batch.index(
@@ -169,8 +170,9 @@ def register(router: Router, engine: Engine) -> None:
 
     def delete_doc(req: Request) -> Response:
         policy = refresh_policy(req.params)
-        versioning = versioning_from(req.params, "delete")
-        index = engine.resolve_write(req.path_params["index"], auto_create=False)
+        name = req.path_params["index"]
+        index = engine.resolve_write(name, auto_create=False)
+        versioning = alias_routing(name, index, versioning_from(req.params, "delete"))
         batch = WriteBatch(engine)
         result = batch.delete(index, req.path_params["id"], versioning)
         batch.commit()
@@ -180,9 +182,9 @@ def register(router: Router, engine: Engine) -> None:
 
     def update_doc(req: Request) -> Response:
         policy = refresh_policy(req.params)
-        index = engine.resolve_write(
-            req.path_params["index"], require_alias=req.flag("require_alias")
-        )
+        name = req.path_params["index"]
+        index = engine.resolve_write(name, require_alias=req.flag("require_alias"))
+        versioning = alias_routing(name, index, versioning_from(req.params, "update"))
         body = req.json()
         spec = None
         if (
@@ -191,9 +193,7 @@ def register(router: Router, engine: Engine) -> None:
         ):
             spec = from_params(req.params, body.get("_source"))
         batch = WriteBatch(engine)
-        result = batch.update(
-            index, req.path_params["id"], body, versioning_from(req.params, "update"), spec
-        )
+        result = batch.update(index, req.path_params["id"], body, versioning, spec)
         batch.commit()
         if result["result"] != "noop":
             apply_refresh([index], policy, result)

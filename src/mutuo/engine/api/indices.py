@@ -167,7 +167,7 @@ def register(router: Router, engine: Engine) -> None:
         indices = _resolve(engine, req, req.path_params.get("index"))
         for index in indices:
             index.refresh()
-        total = sum(1 + i.setting_int("index.number_of_replicas", 1) for i in indices)
+        total = sum(1 + i.replicas for i in indices)
         return Response(200, {"_shards": {"total": total, "successful": len(indices), "failed": 0}})
 
     router.add("PUT", "/{index}", create)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..errors import IllegalArgumentError
@@ -28,7 +29,22 @@ def versioning_from(params: dict[str, str], op_type: str = "index") -> Versionin
         if_seq_no=opt_int("if_seq_no"),
         if_primary_term=opt_int("if_primary_term"),
         op_type=op_type,
+        routing=params.get("routing"),
     )
+
+
+def alias_routing(name: str, index: Index, v: Versioning) -> Versioning:
+    """Apply the ``index_routing`` of the alias a write went through (``name``)."""
+    alias = index.aliases.get(name) if name != index.name else None
+    routing = (alias or {}).get("index_routing")
+    if routing is None:
+        return v
+    if v.routing is not None and v.routing != routing:
+        raise IllegalArgumentError(
+            f"Alias [{name}] has index routing associated with it [{routing}], and was provided "
+            f"with routing value [{v.routing}], rejecting operation"
+        )
+    return replace(v, routing=routing)
 
 
 def refresh_policy(params: dict[str, str]) -> str:

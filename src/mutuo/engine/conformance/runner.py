@@ -106,7 +106,11 @@ def _run_file(
         test_id = f"{name}::{section.name}"
         if not selected(test_id, name, include, exclude):
             continue
-        reason = _skip_reason(test_file, section, specs, file_skip)
+        try:
+            reason = _skip_reason(test_file, section, specs, file_skip)
+        except ValueError as exc:  # a malformed skip is the test file's fault: report it
+            results.append(TestResult(name, section.name, FAILED, f"invalid skip: {exc}"))
+            continue
         if reason is not None:
             results.append(TestResult(name, section.name, SKIPPED, reason))
             continue
@@ -120,14 +124,11 @@ def _skip_reason(
     specs: dict[str, ApiSpec],
     file_skip: dict | None,
 ) -> str | None:
-    try:
-        if file_skip is not None and (reason := skip_reason(file_skip)):
-            return reason
-        first = section.steps[0] if section.steps else {}
-        if "skip" in first and (reason := skip_reason(first["skip"] or {})):
-            return reason
-    except ValueError as exc:
-        return f"invalid skip: {exc}"
+    if file_skip is not None and (reason := skip_reason(file_skip)):
+        return reason
+    first = section.steps[0] if section.steps else {}
+    if "skip" in first and (reason := skip_reason(first["skip"] or {})):
+        return reason
     steps = [*test_file.setup, *section.steps, *test_file.teardown]
     missing = sorted({api for api in api_names(steps) if api not in specs})
     if missing:
