@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import codec
+from . import codec, ltr
 from .api import (
     aliases,
     cluster,
@@ -58,6 +58,7 @@ def api_modules() -> list[ApiModule]:
         search.register,
         msearch.register,
         update_by_query.register,
+        ltr.register,
     ]
 
 
