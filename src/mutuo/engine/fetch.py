@@ -42,6 +42,8 @@ class FetchSpec:
     explain: bool = False
     named_scores: bool = False
     query: Query | None = None
+    # REST responses send unfiltered sources byte for byte; internal callers get dicts
+    verbatim_source: bool = False
 
 
 @dataclass
@@ -115,7 +117,7 @@ def _hit(
         hit["_seq_no"] = int(index.shard.seq_nos.view()[ordinal])
         hit["_primary_term"] = 1
     hit["_score"] = None if row.score is None or np.isnan(row.score) else java_float(row.score)
-    verbatim = not includes and not excludes and not spec.fields
+    verbatim = spec.verbatim_source and not includes and not excludes and not spec.fields
     source = None if raw is None or verbatim else codec.loads(raw)
     if fetch_source and index.mapping.source_enabled and raw is not None:
         # unfiltered sources go out byte for byte, as OpenSearch returns them

@@ -137,9 +137,13 @@ def execute_search(
     body: dict[str, Any],
     params: dict[str, str],
     alias_filters: dict[str, Query] | None = None,
+    verbatim_source: bool = False,
 ) -> dict[str, Any]:
+    """A search response; ``verbatim_source`` puts unfiltered ``_source`` bytes in the hits
+    (``codec.RawJson``, for REST responses), else hits carry parsed dicts."""
     started = time.perf_counter()
     search = ParsedSearch(body, params)
+    search.verbatim_source = verbatim_source
     check_window(indices, search)
     now_ms = int(time.time() * 1000)
     shards, failures = _query_all(engine, indices, search, now_ms, alias_filters or {}, params)
@@ -242,6 +246,7 @@ def fetch_spec(search: ParsedSearch) -> FetchSpec:
         explain=search.explain,
         named_scores=search.named_scores,
         query=search.query,
+        verbatim_source=search.verbatim_source,
     )
 
 

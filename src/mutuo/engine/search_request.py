@@ -178,6 +178,7 @@ class ParsedSearch:
         self.fields = _field_formats(body.get("fields"), "fields")
 
     count_only = False  # ``_count``: no hits, so scores matter only for ``min_score``
+    verbatim_source = False  # REST responses: unfiltered ``_source`` bytes as stored
 
     @property
     def needs_scores(self) -> bool:

@@ -77,7 +77,12 @@ def run_item(
         )
         item_params = {k: params[k] for k in _SHARED_PARAMS if k in params}
         result = execute_search(
-            engine, indices, body, item_params, alias_filters(engine, expression)
+            engine,
+            indices,
+            body,
+            item_params,
+            alias_filters(engine, expression),
+            verbatim_source=True,
         )
         return {**result, "status": 200}
     except OpenSearchError as err:

@@ -86,7 +86,8 @@ def register(router: Router, engine: Engine) -> None:
                 "engine (term statistics are per index); search one index or use query_then_fetch"
             )
         filters = alias_filters(engine, req.path_params.get("index"))
-        return Response(200, execute_search(engine, indices, body, req.params, filters))
+        result = execute_search(engine, indices, body, req.params, filters, verbatim_source=True)
+        return Response(200, result)
 
     def count(req: Request) -> Response:
         indices = target_indices(engine, req)
