@@ -1,14 +1,15 @@
 """BM25 as OpenSearch scores it, and Lucene's one-byte length norms.
 
-OpenSearch's ``BM25`` similarity is ``LegacyBM25Similarity``: Lucene's BM25Similarity
-with the query boost multiplied by ``(1 + k1)`` (OpenSearch kept the pre-Lucene-8 score
-scale), so a single matching term in an average-length document scores its idf.
-Scores are computed in float32 exactly as Lucene does, so they match OpenSearch to the
-printed precision on a single-shard index:
+Since OpenSearch 3.0 the default ``BM25`` similarity is Lucene's ``BM25Similarity``
+(opensearch-project/OpenSearch#17315); the 2.x scorer survives as the ``LegacyBM25`` type,
+which multiplies the query boost by ``(1 + k1)`` (the pre-Lucene-8 score scale, so a single
+matching term in an average-length document scores its idf). Scores are computed in
+float32 exactly as Lucene does, so they match OpenSearch to the printed precision on a
+single-shard index:
 
     idf    = (float) ln(1 + (N - n + 0.5) / (n + 0.5))
     cache  = 1f / (k1 * ((1 - b) + b * LENGTH_TABLE[norm] / avgdl))
-    weight = (boost * (1 + k1)) * idf
+    weight = boost * idf                  (LegacyBM25: (boost * (1 + k1)) * idf)
     score  = weight - weight / (1f + freq * cache)
 """
 
@@ -78,10 +79,13 @@ def _norm_cache(k1: float, b: float, avgdl: float) -> np.ndarray:
 class BM25:
     k1: float = 1.2
     b: float = 0.75
+    legacy: bool = False  # the ``LegacyBM25`` type
 
     def scorer_boost(self, boost: float) -> np.float32:
-        """The boost Lucene's scorer sees: LegacyBM25Similarity multiplies in (1 + k1)."""
-        return np.float32(boost) * (np.float32(1) + np.float32(self.k1))
+        """The boost Lucene's scorer sees (LegacyBM25Similarity multiplies in 1 + k1)."""
+        if self.legacy:
+            return np.float32(boost) * (np.float32(1) + np.float32(self.k1))
+        return np.float32(boost)
 
     def weight(self, boost: float, idf: float) -> np.float32:
         return self.scorer_boost(boost) * np.float32(idf)
@@ -149,8 +153,8 @@ Similarity = BM25 | BooleanSimilarity
 def similarity_for(settings: dict[str, object], name: str) -> Similarity:
     """The similarity named ``name`` in ``index.similarity.<name>.*`` settings.
 
-    ``default`` without settings is BM25(1.2, 0.75); ``BM25`` reads ``k1`` and ``b``;
-    ``boolean`` scores matching terms by their boost. Other Lucene similarities (DFR, IB,
+    ``default`` without settings is BM25(1.2, 0.75); ``BM25`` and ``LegacyBM25`` read
+    ``k1`` and ``b``; ``boolean`` scores matching terms by their boost. Other Lucene similarities (DFR, IB,
     LM*, scripted) are refused rather than approximated.
     """
     prefix = f"index.similarity.{name}."
@@ -162,14 +166,18 @@ def similarity_for(settings: dict[str, object], name: str) -> Similarity:
             return BooleanSimilarity()
         raise ValueError(f"Unknown Similarity type [{name}]: no [index.similarity.{name}] settings")
     kind = str(own.get("type", "BM25"))
-    if kind == "BM25":
+    if kind in ("BM25", "LegacyBM25"):
         try:
-            return BM25(k1=float(own.get("k1", 1.2)), b=float(own.get("b", 0.75)))  # type: ignore[arg-type]
+            return BM25(
+                k1=float(own.get("k1", 1.2)),  # type: ignore[arg-type]
+                b=float(own.get("b", 0.75)),  # type: ignore[arg-type]
+                legacy=kind == "LegacyBM25",
+            )
         except ValueError:
             raise ValueError(f"invalid [k1] or [b] for similarity [{name}]") from None
     if kind == "boolean":
         return BooleanSimilarity()
     raise ValueError(
         f"Similarity type [{kind}] of [{name}] is not supported by the embedded engine "
-        "(supported: BM25, boolean)"
+        "(supported: BM25, LegacyBM25, boolean)"
     )

@@ -1,7 +1,8 @@
-"""BM25 as OpenSearch scores it: LegacyBM25Similarity, float32, one-byte norms.
+"""BM25 as OpenSearch 3.x scores it: Lucene's BM25Similarity, float32, one-byte norms.
 
-Expected values come from OpenSearch's documentation (printed scores and explanations)
-and from a by-hand evaluation of the formula written out independently below.
+Expected values come from a by-hand evaluation of the formula written out independently
+below, and from OpenSearch's documentation (printed scores and explanations, produced by
+2.x, whose default scorer is the ``LegacyBM25`` similarity type of 3.x).
 """
 
 from __future__ import annotations
@@ -14,22 +15,24 @@ import pytest
 from mutuo.engine.explanation import java_float
 from mutuo.engine.similarity import BM25, byte4_to_int, int_to_byte4
 
+LEGACY = {"index": {"similarity": {"default": {"type": "LegacyBM25"}}}}
 
-def lucene_legacy_bm25(
-    freq: float, dl: int, avgdl: float, n: int, big_n: int, boost: float = 1.0
+
+def lucene_bm25(
+    freq: float, dl: int, avgdl: float, n: int, big_n: int, boost: float = 1.0, legacy: bool = False
 ) -> float:
-    """The score written out from Lucene's BM25Scorer and OpenSearch's LegacyBM25Similarity."""
+    """The score written out from Lucene's BM25Scorer (LegacyBM25: boost times 1 + k1)."""
     f32 = np.float32
     idf = f32(math.log(1 + (big_n - n + 0.5) / (n + 0.5)))
-    weight = (f32(boost) * (f32(1) + f32(1.2))) * idf
+    weight = ((f32(boost) * (f32(1) + f32(1.2))) if legacy else f32(boost)) * idf
     norm_dl = f32(byte4_to_int(int_to_byte4(dl)))
     inv = f32(1) / (f32(1.2) * ((f32(1) - f32(0.75)) + f32(0.75) * norm_dl / f32(avgdl)))
     return float(weight - weight / (f32(1) + f32(freq) * inv))
 
 
-def test_documented_explain_numbers_are_reproduced() -> None:
+def test_documented_explain_numbers_are_reproduced_by_legacy_bm25() -> None:
     # OpenSearch docs, Explain API example: n=154, N=4675, freq=1, dl=1, avgdl=1.1206417
-    sim = BM25()
+    sim = BM25(legacy=True)
     idf = sim.idf_scalar(154, 4675)
     assert java_float(idf) == 3.4100041
     weight = sim.weight(1.0, idf)
@@ -39,12 +42,24 @@ def test_documented_explain_numbers_are_reproduced() -> None:
     assert java_float(score) == 3.5671005
 
 
-def test_single_document_match_scores_its_idf(make_index) -> None:
-    # OpenSearch docs (script_score page): {"name": "John Doe"} matched by "John" -> 0.2876821
-    client = make_index("testindex1", [{"name": "John Doe", "multiplier": 0.5}])
+def test_default_bm25_has_no_k1_plus_one_factor() -> None:
+    legacy, default = BM25(legacy=True), BM25()
+    assert java_float(legacy.scorer_boost(1.0)) == 2.2
+    assert default.scorer_boost(1.0) == np.float32(1.0)
+
+
+def test_single_document_match_scores_its_idf_under_legacy_bm25(make_index) -> None:
+    # OpenSearch 2.x docs (script_score page): {"name": "John Doe"} matched by "John" -> 0.2876821
+    client = make_index("testindex1", [{"name": "John Doe", "multiplier": 0.5}], settings=LEGACY)
     hits = client.search(index="testindex1", body={"query": {"match": {"name": "John"}}})["hits"]
     assert hits["max_score"] == 0.2876821
     assert hits["hits"][0]["_score"] == 0.2876821
+
+
+def test_single_document_match_under_default_bm25(make_index) -> None:
+    client = make_index("testindex2", [{"name": "John Doe", "multiplier": 0.5}])
+    hits = client.search(index="testindex2", body={"query": {"match": {"name": "John"}}})["hits"]
+    assert hits["hits"][0]["_score"] == java_float(lucene_bm25(1, 2, 2.0, 1, 1))
 
 
 def test_multi_term_match_sums_term_scores_like_lucene(make_index) -> None:
@@ -54,11 +69,11 @@ def test_multi_term_match_sums_term_scores_like_lucene(make_index) -> None:
         "hits"
     ]
     avgdl = float(np.float32(11 / 3))
-    wind = lucene_legacy_bm25(1, 4, avgdl, 2, 3)
-    rise = lucene_legacy_bm25(1, 4, avgdl, 2, 3)
+    wind = lucene_bm25(1, 4, avgdl, 2, 3)
+    rise = lucene_bm25(1, 4, avgdl, 2, 3)
     assert hits[0]["_id"] == "1"
     assert hits[0]["_score"] == java_float(np.float32(float(wind) + float(rise)))
-    only_rise = lucene_legacy_bm25(1, 3, avgdl, 2, 3)
+    only_rise = lucene_bm25(1, 3, avgdl, 2, 3)
     assert {h["_id"]: h["_score"] for h in hits}["3"] == java_float(only_rise)
 
 
@@ -68,7 +83,7 @@ def test_long_fields_score_with_the_lossy_norm(make_index, length: int) -> None:
     client = make_index("norms", [{"body": t} for t in texts])
     hits = client.search(index="norms", body={"query": {"term": {"body": "alpha"}}})["hits"]["hits"]
     avgdl = float(np.float32((length + 2) / 2))
-    expected = lucene_legacy_bm25(1, length, avgdl, 2, 2)
+    expected = lucene_bm25(1, length, avgdl, 2, 2)
     assert {h["_id"]: h["_score"] for h in hits}["1"] == java_float(expected)
 
 
@@ -82,15 +97,15 @@ def test_query_boost_enters_the_term_weight(make_index) -> None:
         n = 2
         dl = 2 if p["_id"] == "1" else 1
         avgdl = float(np.float32(4 / 3))
-        assert b["_score"] == java_float(lucene_legacy_bm25(1, dl, avgdl, n, 3, boost=3.0))
-        assert p["_score"] == java_float(lucene_legacy_bm25(1, dl, avgdl, n, 3))
+        assert b["_score"] == java_float(lucene_bm25(1, dl, avgdl, n, 3, boost=3.0))
+        assert p["_score"] == java_float(lucene_bm25(1, dl, avgdl, n, 3))
 
 
 def test_bool_boost_propagates_to_leaves(make_index) -> None:
     client = make_index("bb", [{"t": "a b"}, {"t": "a"}])
     body = {"query": {"bool": {"should": [{"match": {"t": "a"}}], "boost": 2.5}}}
     hits = client.search(index="bb", body=body)["hits"]["hits"]
-    assert hits[0]["_score"] == java_float(lucene_legacy_bm25(1, 1, 1.5, 2, 2, boost=2.5))
+    assert hits[0]["_score"] == java_float(lucene_bm25(1, 1, 1.5, 2, 2, boost=2.5))
 
 
 def test_repeated_query_terms_collapse_into_one_boosted_clause(make_index) -> None:
@@ -101,7 +116,7 @@ def test_repeated_query_terms_collapse_into_one_boosted_clause(make_index) -> No
     twice = client.search(index="dup", body={"query": {"match": {"t": "wind wind"}}})["hits"][
         "hits"
     ][0]["_score"]
-    assert twice == java_float(lucene_legacy_bm25(1, 1, 1.0, 1, 2, boost=2.0))
+    assert twice == java_float(lucene_bm25(1, 1, 1.0, 1, 2, boost=2.0))
     assert twice > once
 
 
@@ -113,7 +128,7 @@ def test_similarity_settings_change_k1_and_b(make_index) -> None:
     # b = 0: length does not matter, both documents score the same
     assert hits[0]["_score"] == hits[1]["_score"]
     idf = np.float32(math.log(1 + 0.5 / 2.5))
-    weight = np.float32(3.0) * idf
+    weight = idf
     assert hits[0]["_score"] == java_float(
         weight - weight / (np.float32(1) + np.float32(1) / np.float32(2.0))
     )
@@ -149,12 +164,14 @@ def test_explanation_tree_follows_lucene_wording(make_index) -> None:
     score = top["details"][0]
     assert score["description"] == "score(freq=1.0), computed as boost * idf * tf from:"
     assert [d["description"] for d in score["details"]] == [
-        "boost",
         "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:",
         "tf, computed as freq / (freq + k1 * (1 - b + b * dl / avgdl)) from:",
     ]
-    assert score["details"][0]["value"] == 2.2
-    assert score["details"][1]["details"][0] == {
+    assert (
+        score["details"][0]["description"]
+        == "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:"
+    )
+    assert score["details"][0]["details"][0] == {
         "value": 2,
         "description": "n, number of documents containing term",
         "details": [],
@@ -175,4 +192,4 @@ def test_keyword_term_scores_a_constant_unless_use_similarity(make_index) -> Non
     )
     assert [h["_score"] for h in constant["hits"]["hits"]] == [3.0, 3.0]
     scored = client.search(index="kw", body={"query": {"term": {"s": "x"}}})["hits"]["hits"]
-    assert scored[0]["_score"] == java_float(lucene_legacy_bm25(1, 1, 1.0, 2, 3))
+    assert scored[0]["_score"] == java_float(lucene_bm25(1, 1, 1.0, 2, 3))

@@ -86,4 +86,6 @@ def test_explanation_matches_the_search(make_index: Any, query: dict[str, Any]) 
         result = client.explain(index="people", id=doc, body={"query": query})
         assert result["matched"] == (doc in scores), doc
         if doc in scores:
-            assert result["explanation"]["value"] == scores[doc], doc
+            # OpenSearch combines function_score factors in double for the score but in
+            # float for the explanation (CombineFunction.explain): one ulp may differ.
+            assert result["explanation"]["value"] == pytest.approx(scores[doc], rel=2e-7), doc

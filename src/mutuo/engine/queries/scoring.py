@@ -1,7 +1,7 @@
 """Shared scoring: BM25 term scores over a whole shard, with live-doc statistics.
 
-A term query's weight is ``boost * (1 + k1) * idf`` (OpenSearch's LegacyBM25Similarity)
-computed in float32 before the per-document arithmetic, exactly as Lucene's
+A term query's weight is ``boost * idf`` (``boost * (1 + k1) * idf`` for the
+``LegacyBM25`` similarity type) computed in float32 before the per-document arithmetic, exactly as Lucene's
 ``BM25Scorer`` does, and its explanation reproduces
 Lucene's text ("weight(field:term in doc) [PerFieldSimilarity], result of:").
 """
