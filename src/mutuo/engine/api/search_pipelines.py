@@ -19,6 +19,7 @@ from ..search import execute_search
 if TYPE_CHECKING:
     from ..engine import Engine
     from ..index import Index
+    from ..queries import Query
 
 
 def run_search(
@@ -27,6 +28,8 @@ def run_search(
     body: dict[str, Any],
     params: dict[str, str],
     expression: str | None,
+    alias_filters: dict[str, Query] | None = None,
+    verbatim_source: bool = False,
 ) -> dict[str, Any]:
     """``_search`` with search pipeline selection (see :mod:`..pipelines`)."""
     pipeline = pipelines.resolve(engine, expression, body, params)
@@ -34,7 +37,7 @@ def run_search(
     if pipeline is not None:
         body = pipeline.transform_request(body)
     body["search_pipeline"] = pipelines.ResolvedPipeline(pipeline)
-    return execute_search(engine, indices, body, params)
+    return execute_search(engine, indices, body, params, alias_filters, verbatim_source)
 
 
 def _matching(engine: Engine, expression: str | None) -> dict[str, Any]:
