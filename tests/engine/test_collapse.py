@@ -141,3 +141,13 @@ def test_multi_valued_collapse_field_fails(shop: OpenSearch) -> None:
         _search(shop, collapse={"field": "tags"})
     assert info.value.status_code == 500
     assert "the collapse field must be single valued" in str(info.value.info)
+
+
+def test_groups_follow_the_sort_and_pages_continue_after_a_group(shop: OpenSearch) -> None:
+    hits = _search(shop, collapse={"field": "rank"}, sort=[{"rank": "desc"}])["hits"]["hits"]
+    assert [(h["fields"]["rank"], h["sort"]) for h in hits] == [([2], [2]), ([1], [1]), ([0], [0])]
+    after = _search(shop, collapse={"field": "rank"}, sort=[{"rank": "desc"}], search_after=[2])
+    assert [h["fields"]["rank"] for h in after["hits"]["hits"]] == [[1], [0]]
+    with pytest.raises(RequestError) as info:
+        _search(shop, collapse={"field": "rank"}, sort=[{"product": "asc"}], search_after=["p0"])
+    assert "collapse field and sort field must be the same" in str(info.value.info)

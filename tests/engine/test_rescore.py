@@ -194,3 +194,9 @@ def test_parsed_entries_stay_available_to_other_features() -> None:
     assert isinstance(entries, list) and isinstance(entries[0], RescoreEntry)
     assert entries[0].window_size == 50 and entries[0].query_weight == 0.5
     assert isinstance(entries[0].rescore_query, Term)
+
+
+def test_a_score_sort_follows_the_rescored_scores(people: OpenSearch) -> None:
+    rescore = {"window_size": 6, "query": {"rescore_query": _knn("b"), "query_weight": 0.0}}
+    got = _hits(people, rescore, sort=["_score"])
+    assert [doc for doc, _ in got] == ["2", "5", "1", "4", "3", "0"]

@@ -257,8 +257,8 @@ def _merge(
 ) -> list[tuple[int, int, float, list[Any] | None]]:
     for feature, spec in hooks:
         merged = feature.merge(spec, shards, search, window)
-        if merged is not None:
-            return [(pos, o, s, None) for pos, o, s in merged]
+        if merged is not None:  # (pos, ordinal, score) rows, or with sort values (collapse)
+            return [(r[0], r[1], r[2], r[3] if len(r) > 3 else None) for r in merged]
     if search.sort is not None or search.search_after is not None:
         sort = search.sort or _score_sort()
         tops = [shard_top(s.extras["sort_keys"], s.ordinals, window) for s in shards]

@@ -10,6 +10,7 @@ from .. import templates
 from ..codec import loads, ndjson_lines
 from ..errors import IllegalArgumentError, OpenSearchError
 from ..router import Request, Response, Router
+from .search import alias_filters
 from .search_pipelines import run_search
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ def _template_search(
         expand_wildcards=params.get("expand_wildcards", "open"),
     )
     body = templates.search_body(engine, request)
-    return run_search(engine, indices, body, params, expression)
+    filters = alias_filters(engine, expression)
+    return run_search(engine, indices, body, params, expression, filters, verbatim_source=True)
 
 
 def _msearch_items(data: bytes | None) -> list[tuple[dict[str, Any], dict[str, Any]]]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -52,8 +53,9 @@ class SearchFeature:
 
     def merge(
         self, spec: Any, shards: list[ShardHits], search: ParsedSearch, window: int
-    ) -> list[tuple[int, int, float]] | None:
-        """Replace the by-score merge; ``None`` keeps the default."""
+    ) -> Sequence[tuple[Any, ...]] | None:
+        """Replace the default merge: rows (shard position, ordinal, score[, sort values]);
+        ``None`` keeps the default."""
         return None
 
     def fetch(self, spec: Any, hits: list[FetchedHit], search: ParsedSearch) -> None:

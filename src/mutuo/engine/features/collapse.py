@@ -10,6 +10,7 @@ search per returned group: the request's query restricted to the group.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ import numpy as np
 from ..columns import KeywordColumn, NumericColumn
 from ..errors import IllegalArgumentError, OpenSearchError, ParsingError, wrap_shard_failure
 from ..fields import KEYWORD, NUMBER
+from ..search_after import merge_sorted, shard_top
+from ..sort import ShardKeys, SortField
 from . import FetchedHit, SearchFeature, register_feature
 
 if TYPE_CHECKING:
@@ -74,6 +77,7 @@ class Collapse(SearchFeature):
                 raise ParsingError(
                     f"[inner_hits] option [{sorted(unknown)[0]}] is not supported by the embedded engine"
                 )
+        _check_search_after(value["field"], search)
         return CollapseSpec(value["field"], inner)
 
     def after_query(self, spec: Any, shard: ShardHits, search: ParsedSearch) -> None:
@@ -82,35 +86,34 @@ class Collapse(SearchFeature):
             values = _group_values(shard, collapse.field)
         except OpenSearchError as err:
             raise wrap_shard_failure(shard.index.name, err) from None
-        order = np.lexsort((shard.ordinals, -shard.scores))
-        ords, scores = shard.ordinals[order], shard.scores[order]
-        heads = _first_per_group(values(ords))
+        keys = shard.extras.get("sort_keys")
+        if keys is not None:  # rank by the request's sort (or search_after's score sort)
+            order = shard_top(keys, shard.ordinals, len(shard.ordinals))
+        else:
+            order = np.lexsort((shard.ordinals, -shard.scores))
         rescore = search.features.get("rescore") or []
         keep = max([search.from_ + search.size, *(e.window_size for e in rescore)])
-        heads = heads[:keep]
-        shard.ordinals, shard.scores = ords[heads], scores[heads]
+        heads = order[_first_per_group(values(shard.ordinals[order]))][:keep]
+        shard.ordinals, shard.scores = shard.ordinals[heads], shard.scores[heads]
+        if keys is not None:
+            shard.extras["sort_keys"] = _slice_keys(keys, heads)
         shard.extras["collapse_values"] = dict(
             zip(shard.ordinals.tolist(), values.python(shard.ordinals), strict=True)
         )
 
     def merge(
         self, spec: Any, shards: list[ShardHits], search: ParsedSearch, window: int
-    ) -> list[tuple[int, int, float]] | None:
+    ) -> list[tuple[int, int, float, list[Any] | None]] | None:
         collapse: CollapseSpec = spec
         collapse.shards = shards
-        rows = sorted(
-            (-float(score), pos, int(ordinal))
-            for pos, shard in enumerate(shards)
-            for ordinal, score in zip(shard.ordinals.tolist(), shard.scores.tolist(), strict=True)
-        )
         seen: set[Any] = set()
-        out: list[tuple[int, int, float]] = []
-        for neg, pos, ordinal in rows:
+        out: list[tuple[int, int, float, list[Any] | None]] = []
+        for pos, ordinal, score, values in _ranked_heads(shards, search):
             group = _hashable(shards[pos].extras["collapse_values"][ordinal])
             if group in seen:
                 continue
             seen.add(group)
-            out.append((pos, ordinal, -neg))
+            out.append((pos, ordinal, score, values))
             if len(out) == window:
                 break
         return out
@@ -125,6 +128,18 @@ class Collapse(SearchFeature):
                     inner.get("name", collapse.field): _inner_hits(collapse, inner, value, search)
                     for inner in collapse.inner_hits
                 }
+
+
+def _check_search_after(name: str, search: ParsedSearch) -> None:
+    """With ``search_after`` the only sort may be the collapse field (3.3+)."""
+    if search.search_after is None:
+        return
+    sort = search.sort or []
+    if len(sort) != 1 or sort[0].field != name:
+        raise IllegalArgumentError(
+            "collapse field and sort field must be the same when use `collapse` in conjunction "
+            "with `search_after`"
+        )
 
 
 class _Values:
@@ -193,6 +208,33 @@ def _first_per_group(key_has: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     if len(missing):
         firsts.append(missing[:1])
     return np.sort(np.concatenate(firsts)) if firsts else np.empty(0, dtype=np.int64)
+
+
+def _slice_keys(keys: ShardKeys, heads: np.ndarray) -> ShardKeys:
+    """Sort keys of the kept group heads (positions index the new, shorter ordinals)."""
+
+    def reindexed(render: Callable[[np.ndarray], list[Any]]) -> Callable[[np.ndarray], list[Any]]:
+        return lambda idx: render(heads[idx])
+
+    return ShardKeys([p[heads] for p in keys.positions], [reindexed(r) for r in keys.render])
+
+
+def _ranked_heads(
+    shards: list[ShardHits], search: ParsedSearch
+) -> list[tuple[int, int, float, list[Any] | None]]:
+    """Every kept head of every index, in the request's order (with its sort values)."""
+    if shards and all("sort_keys" in s.extras for s in shards):
+        sort = search.sort or [SortField("_score", "desc")]
+        size = sum(len(s.ordinals) for s in shards)
+        tops = [shard_top(s.extras["sort_keys"], s.ordinals, size) for s in shards]
+        rows = merge_sorted(sort, shards, tops, size)
+        return [(p, o, s, v if search.sort is not None else None) for p, o, s, v in rows]
+    ranked = sorted(
+        (-float(score), pos, int(ordinal))
+        for pos, shard in enumerate(shards)
+        for ordinal, score in zip(shard.ordinals.tolist(), shard.scores.tolist(), strict=True)
+    )
+    return [(pos, ordinal, -neg, None) for neg, pos, ordinal in ranked]
 
 
 def _hashable(value: Any) -> Any:

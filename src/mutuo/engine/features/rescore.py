@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import IllegalArgumentError, ParsingError, QueryShardError, wrap_shard_failure
 from ..queries import Query, parse_query
 from ..settings import DEFAULT_MAX_RESCORE_WINDOW
+from ..sort import SortField, shard_keys
 from . import SearchFeature, register_feature
 
 if TYPE_CHECKING:
@@ -192,27 +193,21 @@ class Rescore(SearchFeature):
             shard.ordinals, shard.scores = rescore_hits(
                 entries, shard.ctx, shard.ordinals, shard.scores, keep
             )
+            if "sort_keys" in shard.extras:  # a `_score` sort: rank by the new scores
+                sort = search.sort or [SortField("_score", "desc")]
+                shard.extras["sort_keys"] = shard_keys(
+                    shard.ctx, sort, shard.ordinals, shard.scores
+                )
         except QueryShardError as err:
             raise wrap_shard_failure(index.name, err) from None
 
 
 def _check_sort(search: ParsedSearch, index_name: str) -> None:
-    sort = search.body.get("sort")
-    if sort is None:
+    """A sort other than ``_score`` descending cannot be combined with rescore."""
+    if search.sort is None:
         return
-    clauses = sort if isinstance(sort, list) else [sort]
-    by_score = all(
-        c == "_score" or (isinstance(c, dict) and list(c) == ["_score"] and _desc(c["_score"]))
-        for c in clauses
-    )
-    if not by_score:
+    if not all(s.field == "_score" and s.reverse for s in search.sort):
         raise wrap_shard_failure(
             index_name,
             IllegalArgumentError("Cannot use [sort] option in conjunction with [rescore]."),
         )
-
-
-def _desc(order: Any) -> bool:
-    if isinstance(order, dict):
-        order = order.get("order", "desc")
-    return str(order).lower() == "desc"
