@@ -212,3 +212,27 @@ def test_knn_without_index_knn_is_not_built_for_ann(memory_client: OpenSearch) -
     with pytest.raises(RequestError) as info:
         _search(memory_client, {"vector": [1.0] * DIM, "k": 1})
     assert "Field 'v' is not built for ANN search." in str(info.value.info)
+
+
+def test_explain_names_the_search_that_ran(memory_client: OpenSearch) -> None:
+    vectors = _create(memory_client, "l2", 40)
+    knn = {"vector": vectors[4].tolist(), "k": 3}
+    hit = memory_client.search(
+        index="people", body={"explain": True, "size": 1, "query": {"knn": {"v": knn}}}
+    )["hits"]["hits"][0]
+    explanation = hit["_explanation"]
+    assert explanation["description"] == "the type of knn search executed was Approximate-NN"
+    leaf = explanation["details"][0]
+    assert leaf["description"].startswith(
+        "the type of knn search executed at leaf was Approximate-NN with vectorDataType = FLOAT, "
+        "spaceType = l2 where score is computed as `1 / (1 + rawScore)`"
+    )
+    assert leaf["details"][0]["value"] == pytest.approx(0.0, abs=1e-6)  # its own vector
+    filtered = {**knn, "filter": {"term": {"group": "even"}}}
+    hit = memory_client.search(
+        index="people", body={"explain": True, "size": 1, "query": {"knn": {"v": filtered}}}
+    )["hits"]["hits"][0]
+    assert (
+        "at leaf was Exact since max distance computation = 2048000"
+        in hit["_explanation"]["details"][0]["description"]
+    )

@@ -29,11 +29,13 @@ import numpy as np
 from .. import settings as settings_mod
 from ..columns import VectorColumn
 from ..errors import IllegalArgumentError, ParsingError, QueryShardError, XContentParseError
+from ..explanation import Explanation
 from ..fields import VECTOR
 from ..search_context import SearchContext
 from ..vector_spaces import exact_scores, raw_values, scores_from_raw, top_k, within_radius
 from ..vectors import DEFAULT_EF_SEARCH, FieldGraph, graphs_of, knn_enabled
 from . import Matches, Query, parse_query, register
+from .knn_explain import ANN, explain_knn
 
 K_MAX = 10_000
 MAX_DISTANCE_COMPUTATIONS = 2_048_000
@@ -54,6 +56,8 @@ _KEYS = {
 
 @register("knn")
 class Knn(Query):
+    cost = 3  # bool runs it after cheaper clauses (its top k never depends on a domain)
+
     def __init__(self, field: str, vector: np.ndarray) -> None:
         self.field = field
         self.vector = vector
@@ -200,23 +204,64 @@ class Knn(Query):
         graph = _graph_of(ctx, path)
         threshold = settings_mod.get_int(settings, "index.knn.advanced.approximate_threshold", 0)
         if graph is None or graph.live_count < threshold:  # no native graph: exact search
+            self._trace(ctx, "Exact since no native engine files are available")
             return self._exact(column, self._candidates(ctx, column), space, k, graph)
         if self.filter is None:
             ords, raw = graph.search(self._prepared(graph), k, self._ef_search(ctx, path), None)
+            self._trace(ctx, ANN, ords, raw)
             return ords, scores_from_raw(space, raw)
         candidates = self._candidates(ctx, column)
         cardinality = int(np.count_nonzero(candidates))
         if cardinality == 0:
             return _EMPTY_ORDS, _EMPTY_SCORES
-        if _prefer_exact(settings, cardinality, k, len(self.vector)):
+        reason = exact_reason(settings, cardinality, k, len(self.vector))
+        if reason is not None:
+            self._trace(ctx, reason)
             return self._exact(column, candidates, space, k, graph)
         ords, raw = graph.search(self._prepared(graph), k, self._ef_search(ctx, path), candidates)
         fallback = not settings_mod.get_bool(
             settings, "index.knn.faiss.efficient_filter.disable_exact_search"
         )
         if len(ords) < k <= cardinality and fallback:
+            self._trace(
+                ctx,
+                f"Exact since the number of documents returned are less than K = {k} and there "
+                f"are more than K filtered Ids = {cardinality}",
+            )
             return self._exact(column, candidates, space, k, graph)
+        self._trace(ctx, ANN, ords, raw)
         return ords, scores_from_raw(space, raw)
+
+    def _trace(
+        self,
+        ctx: SearchContext,
+        leaf: str,
+        ords: np.ndarray | None = None,
+        raw: np.ndarray | None = None,
+    ) -> None:
+        """How the top k were found, for ``explain`` (the plugin's KnnExplanation)."""
+        raws = (
+            None
+            if ords is None or raw is None
+            else dict(zip(ords.tolist(), raw.tolist(), strict=True))
+        )
+        ctx.request_cache[("knn", id(self))] = (leaf, raws)
+
+    def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        matches = self.weighted(ctx, True, boost)
+        if not matches.mask[ordinal]:
+            return Explanation.no_match("No matching documents found")
+        mapper = ctx.mapper(self.field)
+        assert mapper is not None
+        leaf, raws = ctx.request_cache.get(("knn", id(self)), ("Exact", None))
+        return explain_knn(
+            float(matches.score_array()[ordinal]),
+            mapper.vector,
+            self.max_distance if self.min_score is None else self.min_score,
+            self.k is None,
+            leaf,
+            None if raws is None else raws.get(ordinal),
+        )
 
     def _exact(
         self,
@@ -280,14 +325,24 @@ def _graph_of(ctx: SearchContext, path: str) -> FieldGraph | None:
     return state.graph(path) if state is not None else None
 
 
-def _prefer_exact(settings: dict[str, Any], cardinality: int, k: int, dimension: int) -> bool:
-    """``KNNWeight.isFilteredExactSearchPreferred``."""
+def exact_reason(settings: dict[str, Any], cardinality: int, k: int, dimension: int) -> str | None:
+    """``KNNWeight.isFilteredExactSearchPreferred``, with the reason ``explain`` prints."""
     if cardinality <= k:
-        return True
+        return f"Exact since filteredIds = {cardinality} is less than or equal to K = {k}"
     threshold = settings.get("index.knn.advanced.filtered_exact_search_threshold")
     if threshold is not None and int(threshold) != -1:
-        return int(threshold) >= cardinality
-    return cardinality * dimension <= MAX_DISTANCE_COMPUTATIONS
+        if int(threshold) >= cardinality:
+            return (
+                f"Exact since filtered threshold value = {threshold} is greater than or equal to "
+                f"estimated distance computations = {cardinality}"
+            )
+        return None
+    if cardinality * dimension <= MAX_DISTANCE_COMPUTATIONS:
+        return (
+            f"Exact since max distance computation = {MAX_DISTANCE_COMPUTATIONS} is greater than "
+            f"or equal to estimated distance computations = {cardinality * dimension}"
+        )
+    return None
 
 
 def _shard_error(ctx: SearchContext, message: str) -> QueryShardError:

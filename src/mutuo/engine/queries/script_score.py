@@ -39,6 +39,8 @@ _SPACE_NAMES = {
 
 @register("script_score")
 class ScriptScore(Query):
+    cost = 3  # per-document distances: bool hands it only the documents still in play
+
     def __init__(self, query: Query, script: dict[str, Any]) -> None:
         self.query = query
         self.script = script
@@ -69,7 +71,8 @@ class ScriptScore(Query):
         program = _compile(ctx, self.script)
         inner = self.query.run(ctx, False)
         mask = inner.mask & ctx.live
-        targets = mask if ctx.domain is None else mask & ctx.mask_of(ctx.domain)
+        domain = ctx.domain_mask()
+        targets = mask if domain is None else mask & domain
         ords = np.flatnonzero(targets)
         scores = np.zeros(ctx.maxdoc, dtype=np.float32)
         scores[ords] = program.scores(ords)
