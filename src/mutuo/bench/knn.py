@@ -10,7 +10,8 @@ meaningful; every doc also gets topic words (for BM25) and two filter buckets (1
 * the baseline: raw faiss ``search`` on the very graph the engine built (same vectors,
   same ``ef_search``; with the 10% filter as a prebuilt ``IDSelectorBitmap``), and the
   engine's overhead over it, both for the query alone (``Knn.run`` on a search context)
-  and for a whole ``_search`` request (JSON in and out, no client);
+  and for a whole ``_search`` request (JSON in and out, no client). All measurements are
+  interleaved call by call, so the load of a shared machine weighs on them alike;
 * a hybrid query (BM25 + k-NN, min_max + arithmetic_mean pipeline) p50/p99.
 """
 
@@ -31,7 +32,7 @@ from ..engine.engine import Engine
 from ..engine.queries import parse_query
 from ..engine.search_context import SearchContext
 from ..engine.vectors import DEFAULT_EF_SEARCH, graphs_of
-from .common import emit, latency_stats, peak_rss_mb, time_calls
+from .common import emit, latency_stats, peak_rss_mb
 
 INDEX = "bench"
 K = 10
@@ -147,8 +148,8 @@ def _recall(engine: Engine, corpus: Corpus, bucket: str | None, n_queries: int) 
     return round(hits / (min(K, len(pool)) * n_queries), 4)
 
 
-def _cycle(items: list[Any]) -> Callable[[], Any]:
-    state = {"i": 0}
+def _cycle(items: list[Any], offset: int = 0) -> Callable[[], Any]:
+    state = {"i": offset}
 
     def next_item() -> Any:
         item = items[state["i"] % len(items)]
@@ -158,7 +159,23 @@ def _cycle(items: list[Any]) -> Callable[[], Any]:
     return next_item
 
 
-def _raw_baselines(engine: Engine, corpus: Corpus, repeat: int) -> dict[str, Any]:
+def _interleaved(calls: dict[str, Callable[[], Any]], repeat: int) -> dict[str, Any]:
+    """Time every call in turn, ``repeat`` rounds: load changes on a shared machine hit all
+    of them alike (each call walks its own query list, so none runs on the caches another
+    warmed for the same query)."""
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(3):
+        for call in calls.values():
+            call()
+    for _ in range(repeat):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            samples[name].append((time.perf_counter() - start) * 1000)
+    return {name: latency_stats(values) for name, values in samples.items()}
+
+
+def _raw_calls(engine: Engine, corpus: Corpus) -> dict[str, Callable[[], Any]]:
     """Raw faiss on the engine's own graph: unfiltered, and with the 10% filter as a bitmap."""
     index = engine.indices[INDEX]
     graph_state = graphs_of(engine).for_index(index)
@@ -167,8 +184,6 @@ def _raw_baselines(engine: Engine, corpus: Corpus, repeat: int) -> dict[str, Any
     queries = [q.reshape(1, -1) for q in corpus.queries]
     plain = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
     plain.efSearch = DEFAULT_EF_SEARCH
-    raw_next = _cycle(queries)
-    raw = time_calls(lambda: graph.index.search(raw_next(), K, params=plain), repeat)
     ordinals = [index.shard.id_to_ord[str(i)] for i in np.flatnonzero(corpus.bucket10)]
     allowed = np.zeros(graph.ntotal, dtype=bool)
     allowed[graph.ord_to_fid.view()[ordinals]] = True
@@ -176,25 +191,26 @@ def _raw_baselines(engine: Engine, corpus: Corpus, repeat: int) -> dict[str, Any
     filtered = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
     filtered.efSearch = DEFAULT_EF_SEARCH
     filtered.sel = faiss.IDSelectorBitmap(graph.ntotal, faiss.swig_ptr(bits))
-    raw_next = _cycle(queries)
-    raw_filtered = time_calls(lambda: graph.index.search(raw_next(), K, params=filtered), repeat)
-    return {"raw_faiss": latency_stats(raw), "raw_faiss_filter_10pct": latency_stats(raw_filtered)}
+    raw_next, filtered_next = _cycle(queries, 0), _cycle(queries, 1)
+    return {
+        "raw_faiss": lambda: graph.index.search(raw_next(), K, params=plain),
+        "raw_faiss_filter_10pct": lambda: graph.index.search(filtered_next(), K, params=filtered),
+        # keeps the bitmap alive as long as the selector that points at it
+        "_bits": lambda: bits,
+    }
 
 
 def _latencies(engine: Engine, corpus: Corpus, repeat: int) -> dict[str, Any]:
     index = engine.indices[INDEX]
-    out = _raw_baselines(engine, corpus, repeat)
+    calls = _raw_calls(engine, corpus)
     parsed = [parse_query({"knn": {"v": {"vector": q.tolist(), "k": K}}}) for q in corpus.queries]
-    query_next = _cycle(parsed)
-    in_engine = time_calls(lambda: query_next().run(SearchContext(engine, index), True), repeat)
-    out["knn_query_only"] = latency_stats(in_engine)
-    for label, bucket in (
-        ("knn_unfiltered", None),
-        ("knn_filter_10pct", "b10"),
-        ("knn_filter_0_5pct", "b05"),
+    query_next = _cycle(parsed, 2)
+    calls["knn_query_only"] = lambda: query_next().run(SearchContext(engine, index), True)
+    for offset, (label, bucket) in enumerate(
+        (("knn_unfiltered", None), ("knn_filter_10pct", "b10"), ("knn_filter_0_5pct", "b05")), 3
     ):
         bodies = [orjson.dumps(_knn_body(q, bucket)) for q in corpus.queries]
-        out[label] = latency_stats(time_calls(_search_call(engine, _cycle(bodies)), repeat))
+        calls[label] = _search_call(engine, _cycle(bodies, offset))
     hybrid = [
         orjson.dumps(
             {
@@ -212,9 +228,12 @@ def _latencies(engine: Engine, corpus: Corpus, repeat: int) -> dict[str, Any]:
         )
         for q, text in zip(corpus.queries, corpus.query_text, strict=True)
     ]
-    call = _search_call(engine, _cycle(hybrid), {"search_pipeline": "hybrid"})
-    out["hybrid_min_max_arithmetic"] = latency_stats(time_calls(call, repeat))
-    return out
+    calls["hybrid_min_max_arithmetic"] = _search_call(
+        engine, _cycle(hybrid, 6), {"search_pipeline": "hybrid"}
+    )
+    stats = _interleaved(calls, repeat)
+    stats.pop("_bits")
+    return stats
 
 
 def _search_call(

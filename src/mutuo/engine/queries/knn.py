@@ -240,12 +240,7 @@ class Knn(Query):
         raw: np.ndarray | None = None,
     ) -> None:
         """How the top k were found, for ``explain`` (the plugin's KnnExplanation)."""
-        raws = (
-            None
-            if ords is None or raw is None
-            else dict(zip(ords.tolist(), raw.tolist(), strict=True))
-        )
-        ctx.request_cache[("knn", id(self))] = (leaf, raws)
+        ctx.request_cache[("knn", id(self))] = (leaf, ords, raw)
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
         matches = self.weighted(ctx, True, boost)
@@ -253,14 +248,15 @@ class Knn(Query):
             return Explanation.no_match("No matching documents found")
         mapper = ctx.mapper(self.field)
         assert mapper is not None
-        leaf, raws = ctx.request_cache.get(("knn", id(self)), ("Exact", None))
+        leaf, ords, raw = ctx.request_cache.get(("knn", id(self)), ("Exact", None, None))
+        found = np.flatnonzero(ords == ordinal) if ords is not None else _EMPTY_ORDS
         return explain_knn(
             float(matches.score_array()[ordinal]),
             mapper.vector,
             self.max_distance if self.min_score is None else self.min_score,
             self.k is None,
             leaf,
-            None if raws is None else raws.get(ordinal),
+            float(raw[found[0]]) if len(found) and raw is not None else None,
         )
 
     def _exact(
