@@ -11,4 +11,7 @@ def eval_group() -> None:
 
 
 def register(group: click.Group) -> None:
+    from .letor import letor
+
+    eval_group.add_command(letor)
     group.add_command(eval_group)

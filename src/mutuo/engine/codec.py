@@ -17,20 +17,22 @@ class JsonParseError(OpenSearchError):
 
 
 # orjson reads integers outside [-2**63, 2**64 - 1] as floats; such documents take the
-# exact stdlib path. Only a run of 20+ digits, or 19 after a minus sign, can be out of
-# range (a 19-digit external version always fits). A regex scan of a document full of
-# floats (vectors) costs ~10x the orjson parse, so a translate ("digits -> 0, minus
-# stays, anything else -> space") plus two substring searches rule most documents out
-# at C speed first.
+# exact stdlib path. Only an integer of 20+ digits, or 19 after a minus sign, can be out
+# of range: a 19-digit positive integer (an external version, a cluster time) always
+# fits, and must not send every document that holds one down the slow path. Candidates
+# are screened on a translated copy (digits -> "0", ".eE" -> ".", "-" kept, the rest ->
+# " "), where a literal-prefix regex runs at C speed even on bodies full of numbers, such
+# as the embedding of a knn query; the exact pattern then checks the values.
+_CLASSES = bytes(
+    0x30 if 0x30 <= i <= 0x39 else 0x2E if i in b".eE" else 0x2D if i == 0x2D else 0x20
+    for i in range(256)
+)
+_CANDIDATE = re.compile(rb"(?: 0{20,}|-0{19,}) ")
 _BIG_INT = re.compile(rb"(?<![.\deE])-?\d{19,}(?![.\deE])")
-_SCREEN = bytes(48 if 48 <= c <= 57 else c if c == 45 else 32 for c in range(256))
-_TWENTY_DIGITS = b"0" * 20
-_MINUS_NINETEEN = b"-" + b"0" * 19
 
 
 def _has_big_int(raw: bytes) -> bool:
-    screened = raw.translate(_SCREEN)
-    if _TWENTY_DIGITS not in screened and _MINUS_NINETEEN not in screened:
+    if not _CANDIDATE.search(b" " + raw.translate(_CLASSES) + b" "):
         return False
     return any(not -(2**63) <= int(m) <= 2**64 - 1 for m in _BIG_INT.findall(raw))
 

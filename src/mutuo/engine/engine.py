@@ -17,8 +17,19 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import codec
-from .api import aliases, cluster, documents, index_templates, indices, search
+from . import codec, ltr, vectors
+from .api import (
+    aliases,
+    cluster,
+    documents,
+    index_templates,
+    indices,
+    msearch,
+    scripts,
+    search,
+    search_pipelines,
+    update_by_query,
+)
 from .api.indices import create_index
 from .errors import (
     IllegalArgumentError,
@@ -47,6 +58,12 @@ def api_modules() -> list[ApiModule]:
         aliases.register,
         documents.register,
         search.register,
+        msearch.register,
+        update_by_query.register,
+        ltr.register,
+        vectors.register,
+        search_pipelines.register,
+        scripts.register,
     ]
 
 

@@ -147,3 +147,187 @@ def arc_distance(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> 
     dlon = np.radians(lons - lon)
     h = np.sin(dlat / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
     return 2 * EARTH_MEAN_RADIUS * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+
+
+# -- Lucene's sloppy haversine (what OpenSearch's ARC distance computes) ------------------
+#
+# OpenSearch measures arc distances with Lucene's SloppyMath.haversinMeters on points
+# quantised to 32-bit integers (GeoEncodingUtils), using table-based cos/asin. The same
+# arithmetic is reproduced here, vectorised, so that distance-based scores (decay
+# functions) and sort values match OpenSearch's to the printed digit.
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _bits(value: int) -> float:
+    return float(np.array([_signed(value)], dtype=np.int64).view(np.float64)[0])
+
+
+_LAT_DECODE = 1 / ((1 << 32) / 180.0)
+_LON_DECODE = 1 / ((1 << 32) / 360.0)
+_PIO2_HI = _bits(0x3FF921FB54400000)
+_PIO2_LO = _bits(0x3DD0B4611A626331)
+_SC_SIZE = (1 << 11) + 1
+_SC_DELTA_HI = 4 * _PIO2_HI / (_SC_SIZE - 1)
+_SC_DELTA_LO = 4 * _PIO2_LO / (_SC_SIZE - 1)
+_SC_INDEXER = 1 / (_SC_DELTA_HI + _SC_DELTA_LO)
+_SC_MAX = ((2**31 - 1) >> 9) / _SC_INDEXER * 0.99
+
+
+def _sin_cos_tables() -> tuple[np.ndarray, np.ndarray]:
+    i = np.arange(_SC_SIZE, dtype=np.float64)
+    angle = i * _SC_DELTA_HI + i * _SC_DELTA_LO
+    sin, cos = np.sin(angle), np.cos(angle)
+    pi_index = (_SC_SIZE - 1) // 2
+    sin[pi_index] = sin[2 * pi_index] = 0.0
+    cos[pi_index // 2] = cos[3 * pi_index // 2] = 0.0
+    return sin, cos
+
+
+_SIN_TAB, _COS_TAB = _sin_cos_tables()
+_ASIN_MAX = float(np.sin(np.radians(73.0)))
+_ASIN_SIZE = (1 << 13) + 1
+_ASIN_DELTA = _ASIN_MAX / (_ASIN_SIZE - 1)
+_ASIN_INDEXER = 1 / _ASIN_DELTA
+
+
+def _asin_tables() -> tuple[np.ndarray, ...]:
+    x = np.arange(_ASIN_SIZE, dtype=np.float64) * _ASIN_DELTA
+    inv = 1.0 / (1 - x * x)
+    inv05 = np.sqrt(inv)
+    inv15 = inv05 * inv
+    inv25 = inv15 * inv
+    inv35 = inv25 * inv
+    return (
+        np.arcsin(x),
+        inv05,
+        (x * inv15) * 0.5,
+        ((1 + 2 * x * x) * inv25) * (1 / 6.0),
+        ((5 + 2 * x * (2 + x * (5 - 2 * x))) * inv35) * (1 / 24.0),
+    )
+
+
+_ASIN_TAB, _ASIN_D1, _ASIN_D2, _ASIN_D3, _ASIN_D4 = _asin_tables()
+_ASIN_PIO2_HI = _bits(0x3FF921FB54442D18)
+_ASIN_PIO2_LO = _bits(0x3C91A62633145C07)
+_ASIN_PS = [
+    _bits(v)
+    for v in (
+        0x3FC5555555555555,
+        0xBFD4D61203EB6F7D,
+        0x3FC9C1550E884455,
+        0xBFA48228B5688F3B,
+        0x3F49EFE07501B288,
+        0x3F023DE10DFDF709,
+    )
+]
+_ASIN_QS = [
+    _bits(v)
+    for v in (0xC0033A271C8A2D4B, 0x40002AE59C598AC8, 0xBFE6066C1B8D0159, 0x3FB3B8C5B12E9282)
+]
+
+
+def sloppy_cos(a: np.ndarray) -> np.ndarray:
+    a = np.abs(np.asarray(a, dtype=np.float64))
+    index = (a * _SC_INDEXER + 0.5).astype(np.int64)
+    delta = (a - index * _SC_DELTA_HI) - index * _SC_DELTA_LO
+    index &= _SC_SIZE - 2
+    c, s = _COS_TAB[index], _SIN_TAB[index]
+    out = c + delta * (-s + delta * (-c * 0.5 + delta * (s * (1 / 6.0) + delta * c * (1 / 24.0))))
+    big = a > _SC_MAX
+    if big.any():
+        out[big] = np.cos(a[big])
+    return out
+
+
+def sloppy_asin(a: np.ndarray) -> np.ndarray:
+    """SloppyMath.asin on values in [0, 1] (haversine only needs those)."""
+    a = np.asarray(a, dtype=np.float64)
+    out = np.empty_like(a)
+    small = a <= _ASIN_MAX
+    x = a[small]
+    index = (x * _ASIN_INDEXER + 0.5).astype(np.int64)
+    delta = x - index * _ASIN_DELTA
+    out[small] = _ASIN_TAB[index] + delta * (
+        _ASIN_D1[index]
+        + delta * (_ASIN_D2[index] + delta * (_ASIN_D3[index] + delta * _ASIN_D4[index]))
+    )
+    big = ~small
+    if big.any():
+        y = a[big]
+        t = (1.0 - y) * 0.5
+        ps, qs = _ASIN_PS, _ASIN_QS
+        p = t * (ps[0] + t * (ps[1] + t * (ps[2] + t * (ps[3] + t * (ps[4] + t * ps[5])))))
+        q = 1.0 + t * (qs[0] + t * (qs[1] + t * (qs[2] + t * qs[3])))
+        s = np.sqrt(t)
+        z = s + s * (p / q)
+        result = _ASIN_PIO2_HI - ((z + z) - _ASIN_PIO2_LO)
+        out[big] = np.where(y >= 1.0, np.pi / 2, result)
+    return out
+
+
+def quantize(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points as doc values store them: 32-bit encoded, then decoded (GeoEncodingUtils)."""
+    lat = np.where(lat == 90.0, np.nextafter(90.0, 0.0), lat)
+    lon = np.where(lon == 180.0, np.nextafter(180.0, 0.0), lon)
+    missing = np.isnan(lat)
+    if missing.any():  # documents without a point stay NaN
+        lat, lon = np.where(missing, 0.0, lat), np.where(missing, 0.0, lon)
+    qlat = np.floor(lat / _LAT_DECODE).astype(np.int64) * _LAT_DECODE
+    qlon = np.floor(lon / _LON_DECODE).astype(np.int64) * _LON_DECODE
+    if missing.any():
+        qlat, qlon = np.where(missing, np.nan, qlat), np.where(missing, np.nan, qlon)
+    return qlat, qlon
+
+
+def haversin_meters(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """OpenSearch's ARC distance (m) from a point to (quantised) document points (NaN stays NaN)."""
+    return PreparedPoints(
+        np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64)
+    ).meters(lat, lon)
+
+
+class PreparedPoints:
+    """Document points with their per-document haversine terms computed once.
+
+    The quantised longitude, the latitude in radians and its (sloppy) cosine do not
+    depend on the query, so a shard keeps them per refresh and a distance costs two
+    table-based cosines and one arc sine per document.
+    """
+
+    def __init__(self, lats: np.ndarray, lons: np.ndarray) -> None:
+        self.present = ~np.isnan(lats)
+        qlat, qlon = quantize(lats, lons)
+        self.lon = qlon
+        self.x2 = np.radians(qlat)
+        self.cos_x2 = np.full(len(lats), np.nan)
+        if self.present.any():
+            self.cos_x2[self.present] = sloppy_cos(self.x2[self.present])
+
+    def meters(self, lat: float, lon: float, rows: np.ndarray | None = None) -> np.ndarray:
+        """Distances to (lat, lon) of all points, or of the given rows."""
+        pick = (lambda a: a) if rows is None else (lambda a: a[rows])
+        present = pick(self.present)
+        x2, dlon, cos_x2 = pick(self.x2), pick(self.lon), pick(self.cos_x2)
+        out = np.full(len(x2), np.nan)
+        if not present.all():
+            x2, dlon, cos_x2 = x2[present], dlon[present], cos_x2[present]
+        x1 = np.radians(lat)
+        h1 = 1 - sloppy_cos(x1 - x2)
+        h2 = 1 - sloppy_cos(np.radians(lon - dlon))
+        cos_x1 = float(sloppy_cos(np.array([x1]))[0])
+        h = h1 + cos_x1 * cos_x2 * h2
+        h = (h.view(np.int64) & np.int64(-8)).view(np.float64)
+        meters = EARTH_MEAN_RADIUS * 2 * sloppy_asin(np.minimum(1.0, np.sqrt(h * 0.5)))
+        out[present] = meters
+        return out
+
+
+def plane_meters(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """OpenSearch's PLANE distance (m): an equirectangular approximation."""
+    dlat, dlon = quantize(np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64))
+    x = np.radians(dlon - lon) * np.cos(np.radians((dlat + lat) / 2.0))
+    y = np.radians(dlat - lat)
+    return np.sqrt(x * x + y * y) * EARTH_MEAN_RADIUS

@@ -1,8 +1,9 @@
-"""``_search`` and ``_count``: parse the request, run the query per index, merge, fetch.
+"""``_search`` and ``_count``: run the query per index, merge, fetch.
 
 The phases mirror OpenSearch's: a query phase per index (vectorised over the shard's
-columns), a merge of the per-index top hits (ties broken by index, then ordinal, like
-shard then Lucene doc id), and a fetch phase that loads ``_source`` for the page only.
+columns; aggregations collect here, before ``post_filter``), a merge of the per-index
+top hits (by score, or by the ``sort`` keys; ties broken by index, then ordinal, like
+shard then Lucene doc id), and a fetch phase that builds the page's hits only.
 """
 
 from __future__ import annotations
@@ -13,177 +14,26 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import codec
+from .aggs import ReduceContext, collect_all, reduce_all
 from .errors import (
     IllegalArgumentError,
     OpenSearchError,
     ParsingError,
-    QueryShardError,
+    SearchPhaseExecutionError,
     wrap_shard_failure,
 )
-from .features import FetchedHit, SearchFeature, features
+from .explanation import java_float
+from .features import FetchedHit
+from .fetch import FetchSpec, PageRow, build_hits, load_sources
 from .queries import Query, parse_query
+from .search_after import after_mask, merge_sorted, shard_top
 from .search_context import SearchContext
-from .source_filter import filter_source, from_params, parse_spec
+from .search_request import DEFAULT_TRACK_TOTAL_HITS, ParsedSearch
+from .sort import shard_keys
 
 if TYPE_CHECKING:
     from .engine import Engine
     from .index import Index
-
-DEFAULT_SIZE = 10
-DEFAULT_TRACK_TOTAL_HITS = 10_000
-
-# Top-level search body keys and whether the engine implements them yet.
-SUPPORTED_KEYS = {
-    "query",
-    "from",
-    "size",
-    "_source",
-    "track_total_hits",
-    "min_score",
-    "timeout",
-    "version",
-    "seq_no_primary_term",
-    "explain",
-    "stored_fields",
-}
-
-
-class ParsedSearch:
-    """A validated search body (plus URL parameters, which win over the body)."""
-
-    def __init__(self, body: dict[str, Any], params: dict[str, str]) -> None:
-        registry = features()
-        self.features: dict[str, Any] = {}
-        for key in body:
-            if key in SUPPORTED_KEYS:
-                continue
-            if key in registry:
-                continue
-            if key in _KNOWN_KEYS:
-                raise ParsingError(
-                    f"search request key [{key}] is not supported by the embedded engine"
-                )
-            raise ParsingError(f"Unknown key for a {_token(body[key])} in [{key}].", line=1, col=2)
-        self.body = body
-        self.query: Query | None = parse_query(body["query"]) if "query" in body else None
-        self.from_ = _int(params.get("from", body.get("from", 0)), "from")
-        self.size = _int(params.get("size", body.get("size", DEFAULT_SIZE)), "size")
-        if self.from_ < 0:
-            raise IllegalArgumentError(f"[from] parameter cannot be negative, found [{self.from_}]")
-        if self.size < 0:
-            raise IllegalArgumentError(f"[size] parameter cannot be negative, found [{self.size}]")
-        self.source = parse_spec(body.get("_source"))
-        if any(k in params for k in ("_source", "_source_includes", "_source_excludes")):
-            self.source = from_params(params, body.get("_source"))
-        self.track_total_hits = _track_total_hits(
-            params.get("track_total_hits", body.get("track_total_hits"))
-        )
-        self.rest_total_hits_as_int = params.get("rest_total_hits_as_int") in ("", "true")
-        if self.rest_total_hits_as_int and self.track_total_hits not in (
-            True,
-            False,
-            DEFAULT_TRACK_TOTAL_HITS,
-            -1,
-        ):
-            raise IllegalArgumentError(
-                "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not "
-                f"accurate, got {self.track_total_hits}"
-            )
-        self.min_score = body.get("min_score")
-        self.version = _flag(params.get("version", body.get("version", False)))
-        self.seq_no_primary_term = _flag(
-            params.get("seq_no_primary_term", body.get("seq_no_primary_term", False))
-        )
-        self.explain = _flag(params.get("explain", body.get("explain", False)))
-        # feature keys are parsed last: they may read the core options above
-        for key in sorted(k for k in body if k in registry):
-            self.features[key] = registry[key].parse(body[key], self)
-
-    def hooks(self) -> list[tuple[SearchFeature, Any]]:
-        """The features of this request with their specs, in hook order."""
-        registry = features()
-        return sorted(
-            ((registry[k], spec) for k, spec in self.features.items()), key=lambda p: p[0].order
-        )
-
-
-_KNOWN_KEYS = {
-    "sort",
-    "aggs",
-    "aggregations",
-    "post_filter",
-    "search_after",
-    "rescore",
-    "collapse",
-    "highlight",
-    "suggest",
-    "ext",
-    "knn",
-    "docvalue_fields",
-    "fields",
-    "script_fields",
-    "track_scores",
-    "terminate_after",
-    "indices_boost",
-    "profile",
-    "search_pipeline",
-    "stats",
-    "pit",
-    "slice",
-    "runtime_mappings",
-    "derived",
-}
-
-
-def _token(value: Any) -> str:
-    if isinstance(value, dict):
-        return "START_OBJECT"
-    if isinstance(value, list):
-        return "START_ARRAY"
-    if isinstance(value, str):
-        return "VALUE_STRING"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    return "VALUE_NUMBER"
-
-
-def _int(value: Any, name: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise IllegalArgumentError(
-            f"Failed to parse int parameter [{name}] with value [{value}]"
-        ) from None
-
-
-def _flag(value: Any) -> bool:
-    return value is True or str(value).lower() in ("true", "")
-
-
-def _track_total_hits(value: Any) -> bool | int:
-    if value is None:
-        return DEFAULT_TRACK_TOTAL_HITS
-    if isinstance(value, bool):
-        return value
-    text = str(value).lower()
-    if text == "true":
-        return True
-    if text == "false":
-        return False
-    try:
-        number = int(text)
-    except ValueError:
-        raise IllegalArgumentError(
-            f"Failed to parse value [{value}] as only [true] or [false] are allowed."
-        ) from None
-    if number == -1:
-        return True
-    if number < 0:
-        raise IllegalArgumentError(
-            f"[track_total_hits] parameter must be positive or equals to -1, got {number}"
-        )
-    return number
 
 
 @dataclass
@@ -198,28 +48,77 @@ class ShardHits:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def run_query(engine: Engine, index: Index, search: ParsedSearch, now_ms: int) -> ShardHits:
+def run_query(
+    engine: Engine,
+    index: Index,
+    search: ParsedSearch,
+    now_ms: int,
+    alias_filter: Query | None = None,
+) -> ShardHits:
     ctx = SearchContext(engine, index, now_ms)
     try:
-        if search.query is None:
-            matches = ctx.everything(1.0)
-        else:
-            matches = search.query.run(ctx, scoring=True)
-        mask = matches.mask & ctx.live
-        scores = matches.score_array()
-        if search.min_score is not None:
-            mask &= scores >= np.float32(search.min_score)
-    except QueryShardError as err:
+        return _query_phase(ctx, search, alias_filter)
+    except (ParsingError, IllegalArgumentError) as err:
         raise wrap_shard_failure(index.name, err) from None
+    except OpenSearchError as err:
+        # a terms lookup into a missing index fails before the shards run, as on a cluster
+        if err.error_type in ("search_phase_execution_exception", "index_not_found_exception"):
+            raise
+        raise wrap_shard_failure(index.name, err) from None
+
+
+def _query_phase(ctx: SearchContext, search: ParsedSearch, alias_filter: Query | None) -> ShardHits:
+    scoring = search.needs_scores
+    query = search.query
+    matches = query.run(ctx, scoring) if query is not None else ctx.everything(1.0)
+    mask = matches.mask & ctx.live
+    if alias_filter is not None:
+        mask &= alias_filter.run(ctx, False).mask
+    scores = matches.score_array() if scoring else np.zeros(ctx.maxdoc, dtype=np.float32)
+    boost = _index_boost(ctx.index, search.indices_boost)
+    if boost is not None:
+        scores = (scores * np.float32(boost)).astype(np.float32)
+    if search.min_score is not None:
+        mask &= scores >= np.float32(search.min_score)
+    extras: dict[str, Any] = {}
+    if search.terminate_after is not None:
+        hits = np.flatnonzero(mask)
+        extras["terminated_early"] = len(hits) > search.terminate_after
+        if extras["terminated_early"]:
+            mask = ctx.mask_of(hits[: search.terminate_after])
+    if search.aggs:
+        extras["aggs"] = collect_all(search.aggs, ctx, mask, scores if scoring else None)
+    if search.post_filter is not None:
+        mask &= search.post_filter.run(ctx, False).mask
     ordinals = np.flatnonzero(mask)
-    return ShardHits(index, ctx, ordinals, scores[ordinals].astype(np.float32), len(ordinals))
+    total = len(ordinals)
+    if search.sort is not None or search.search_after is not None:
+        sort = search.sort or _score_sort()
+        keys = shard_keys(ctx, sort, ordinals, scores[ordinals])
+        if search.search_after is not None:
+            keep = after_mask(ctx, sort, keys, search.search_after, ordinals)
+            ordinals = ordinals[keep]
+            keys = shard_keys(ctx, sort, ordinals, scores[ordinals])
+        extras["sort_keys"] = keys
+    return ShardHits(ctx.index, ctx, ordinals, scores[ordinals].astype(np.float32), total, extras)
 
 
-def execute_search(
-    engine: Engine, indices: list[Index], body: dict[str, Any], params: dict[str, str]
-) -> dict[str, Any]:
-    started = time.perf_counter()
-    search = ParsedSearch(body, params)
+def _score_sort() -> list[Any]:
+    from .sort import SortField
+
+    return [SortField("_score", "desc")]
+
+
+def _index_boost(index: Index, boosts: dict[str, float]) -> float | None:
+    if not boosts:
+        return None
+    for name in (index.name, *index.aliases):
+        if name in boosts:
+            return boosts[name]
+    return None
+
+
+def check_window(indices: list[Index], search: ParsedSearch) -> None:
     window = search.from_ + search.size
     for index in indices:
         limit = index.setting_int("index.max_result_window", 10_000)
@@ -230,40 +129,144 @@ def execute_search(
                 "data sets. This limit can be set by changing the [index.max_result_window] index "
                 "level setting."
             )
+
+
+def execute_search(
+    engine: Engine,
+    indices: list[Index],
+    body: dict[str, Any],
+    params: dict[str, str],
+    alias_filters: dict[str, Query] | None = None,
+    verbatim_source: bool = False,
+) -> dict[str, Any]:
+    """A search response; ``verbatim_source`` puts unfiltered ``_source`` bytes in the hits
+    (``codec.RawJson``, for REST responses), else hits carry parsed dicts."""
+    started = time.perf_counter()
+    search = ParsedSearch(body, params)
+    search.verbatim_source = verbatim_source
+    check_window(indices, search)
     now_ms = int(time.time() * 1000)
-    shards = [
-        run_query(engine, index, search, now_ms) for index in sorted(indices, key=lambda i: i.name)
-    ]
+    shards, failures = _query_all(engine, indices, search, now_ms, alias_filters or {}, params)
     hooks = search.hooks()
     for feature, spec in hooks:
         for shard in shards:
             feature.after_query(spec, shard, search)
-    total = sum(s.total for s in shards)
-    merged = next(
-        (
-            m
-            for feature, spec in hooks
-            if (m := feature.merge(spec, shards, search, window)) is not None
-        ),
-        None,
-    )
-    if merged is None:
-        merged = _merge_by_score(shards, window)
-    page = merged[search.from_ : window]
-    hits = fetch(engine, shards, page, search)
-    fetched = [
-        FetchedHit(shards[pos], ordinal, hit)
-        for (pos, ordinal, _s), hit in zip(page, hits, strict=True)
-    ]
-    for feature, spec in hooks:
-        feature.fetch(spec, fetched, search)
-    max_score = max((float(s.scores.max()) for s in shards if len(s.scores)), default=None)
-    return {
-        "took": int((time.perf_counter() - started) * 1000),
-        "timed_out": False,
-        "_shards": {"total": len(shards), "successful": len(shards), "skipped": 0, "failed": 0},
-        "hits": {**_total(total, search), "max_score": max_score, "hits": hits},
+    window = search.from_ + search.size
+    rows = _merge(shards, search, window, hooks)
+    hits = _fetch_page(engine, shards, rows[search.from_ : window], search, hooks)
+    response: dict[str, Any] = {"took": 0, "timed_out": False}
+    if search.terminate_after is not None:
+        response["terminated_early"] = any(s.extras.get("terminated_early") for s in shards)
+    n = len(shards) + len(failures)
+    response["_shards"] = {
+        "total": n,
+        "successful": len(shards),
+        "skipped": 0,
+        "failed": len(failures),
     }
+    if failures:
+        response["_shards"]["failures"] = failures
+    total = sum(s.total for s in shards)
+    max_score = _max_score(shards, search, rows)
+    response["hits"] = {**_total(total, search), "max_score": max_score, "hits": hits}
+    if search.aggs:
+        rctx = ReduceContext(lambda r, s: build_hits(engine, r, s), typed_keys=search.typed_keys)
+        response["aggregations"] = reduce_all(search.aggs, [s.extras["aggs"] for s in shards], rctx)
+    for feature, feature_spec in hooks:
+        feature.finish(feature_spec, response, search)
+    response["took"] = int((time.perf_counter() - started) * 1000)
+    return response
+
+
+def _query_all(
+    engine: Engine,
+    indices: list[Index],
+    search: ParsedSearch,
+    now_ms: int,
+    filters: dict[str, Query],
+    params: dict[str, str],
+) -> tuple[list[ShardHits], list[dict[str, Any]]]:
+    """Run the query phase on every index; some may fail while others answer.
+
+    As on a cluster, the search succeeds with the answering shards and lists the failed
+    ones under ``_shards.failures`` (unless ``allow_partial_search_results=false``); when
+    every shard fails the request fails with "all shards failed".
+    """
+    shards: list[ShardHits] = []
+    failures: list[dict[str, Any]] = []
+    first: SearchPhaseExecutionError | None = None
+    for index in sorted(indices, key=lambda i: i.name):
+        try:
+            shards.append(run_query(engine, index, search, now_ms, filters.get(index.name)))
+        except SearchPhaseExecutionError as err:
+            first = first or err
+            failures.extend(err.metadata.get("failed_shards", []))
+    if first is not None and (not shards or params.get("allow_partial_search_results") == "false"):
+        raise first
+    return shards, failures
+
+
+def _fetch_page(
+    engine: Engine,
+    shards: list[ShardHits],
+    page: list[tuple[int, int, float, list[Any] | None]],
+    search: ParsedSearch,
+    hooks: list[Any],
+) -> list[dict[str, Any]]:
+    """The page's hits, then the features' additions (``fields._ltrlog`` ...)."""
+    sort = search.sort
+    show_scores = sort is None or search.track_scores or any(s.field == "_score" for s in sort)
+    rows = [PageRow(shards[pos].ctx, o, s if show_scores else None, v) for pos, o, s, v in page]
+    hits = build_hits(engine, rows, fetch_spec(search))
+    fetched = [
+        FetchedHit(shards[pos], o, hit) for (pos, o, _s, _v), hit in zip(page, hits, strict=True)
+    ]
+    for feature, feature_spec in hooks:
+        feature.fetch(feature_spec, fetched, search)
+    return hits
+
+
+def fetch(
+    engine: Engine,
+    shards: list[ShardHits],
+    page: list[tuple[int, int, float]],
+    search: ParsedSearch,
+) -> list[dict[str, Any]]:
+    """Hits of (shard position, ordinal, score) rows with the request's fetch options
+    (for features that build their own pages, such as collapse's inner hits)."""
+    rows = [PageRow(shards[pos].ctx, ordinal, score) for pos, ordinal, score in page]
+    return build_hits(engine, rows, fetch_spec(search))
+
+
+def fetch_spec(search: ParsedSearch) -> FetchSpec:
+    return FetchSpec(
+        source=search.source,
+        version=search.version,
+        seq_no_primary_term=search.seq_no_primary_term,
+        docvalue_fields=search.docvalue_fields,
+        fields=search.fields,
+        explain=search.explain,
+        named_scores=search.named_scores,
+        query=search.query,
+        verbatim_source=search.verbatim_source,
+    )
+
+
+def _merge(
+    shards: list[ShardHits], search: ParsedSearch, window: int, hooks: list[Any]
+) -> list[tuple[int, int, float, list[Any] | None]]:
+    for feature, spec in hooks:
+        merged = feature.merge(spec, shards, search, window)
+        if merged is not None:  # (pos, ordinal, score) rows, or with sort values (collapse)
+            return [(r[0], r[1], r[2], r[3] if len(r) > 3 else None) for r in merged]
+    if search.sort is not None or search.search_after is not None:
+        sort = search.sort or _score_sort()
+        tops = [shard_top(s.extras["sort_keys"], s.ordinals, window) for s in shards]
+        rows = merge_sorted(sort, shards, tops, window)
+        if search.sort is None:
+            return [(pos, o, s, None) for pos, o, s, _v in rows]
+        return [(pos, o, s, v) for pos, o, s, v in rows]
+    return [(pos, o, s, None) for pos, o, s in _merge_by_score(shards, window)]
 
 
 def _merge_by_score(shards: list[ShardHits], window: int) -> list[tuple[int, int, float]]:
@@ -284,6 +287,20 @@ def _merge_by_score(shards: list[ShardHits], window: int) -> list[tuple[int, int
     return [(int(shard_pos[i]), int(ords[i]), float(scores[i])) for i in order]
 
 
+def _max_score(
+    shards: list[ShardHits], search: ParsedSearch, rows: list[tuple[int, int, float, Any]]
+) -> float | None:
+    if search.size == 0 and search.sort is None:
+        return None
+    if search.sort is not None and not search.track_scores:
+        first = search.sort[0]
+        if first.field == "_score" and first.reverse and rows:
+            return java_float(rows[0][2])
+        return None
+    best = [float(s.scores.max()) for s in shards if len(s.scores)]
+    return java_float(max(best)) if best else None
+
+
 def _total(total: int, search: ParsedSearch) -> dict[str, Any]:
     track = search.track_total_hits
     if track is False:
@@ -297,82 +314,53 @@ def _total(total: int, search: ParsedSearch) -> dict[str, Any]:
     return {"total": {"value": value, "relation": relation}}
 
 
-def load_sources(
-    engine: Engine, index: Index, ordinals: list[int]
-) -> dict[int, dict[str, Any] | None]:
-    """``_source`` of the given ordinals as the search saw them (see Index.shadow_sources)."""
-    out: dict[int, dict[str, Any] | None] = {}
-    wanted: dict[str, int] = {}
-    for ordinal in ordinals:
-        if ordinal in index.shadow_sources:
-            raw = index.shadow_sources[ordinal]
-            out[ordinal] = codec.loads(raw) if raw else None
-        else:
-            wanted[index.shard.ids[ordinal]] = ordinal
-    if wanted:
-        rows = engine.store.sources(index.uuid, list(wanted))
-        for doc_id, ordinal in wanted.items():
-            raw = rows.get(doc_id)
-            out[ordinal] = codec.loads(raw) if raw else None
-    return out
-
-
-def fetch(
-    engine: Engine,
-    shards: list[ShardHits],
-    page: list[tuple[int, int, float]],
-    search: ParsedSearch,
-) -> list[dict[str, Any]]:
-    by_shard: dict[int, list[int]] = {}
-    for pos, ordinal, _score in page:
-        by_shard.setdefault(pos, []).append(ordinal)
-    fetch_source, includes, excludes = search.source
-    sources: dict[tuple[int, int], dict[str, Any] | None] = {}
-    if fetch_source:
-        for pos, ords in by_shard.items():
-            for ordinal, src in load_sources(engine, shards[pos].index, ords).items():
-                sources[(pos, ordinal)] = src
-    hits = []
-    for pos, ordinal, score in page:
-        shard = shards[pos]
-        index = shard.index
-        hit: dict[str, Any] = {"_index": index.name, "_id": index.shard.ids[ordinal]}
-        if search.version:
-            hit["_version"] = int(index.shard.versions.view()[ordinal])
-        if search.seq_no_primary_term:
-            hit["_seq_no"] = int(index.shard.seq_nos.view()[ordinal])
-            hit["_primary_term"] = 1
-        hit["_score"] = score
-        if fetch_source and index.mapping.source_enabled:
-            src = sources.get((pos, ordinal))
-            if src is not None:
-                hit["_source"] = filter_source(src, includes, excludes)
-        hits.append(hit)
-    return hits
-
-
 def execute_count(
-    engine: Engine, indices: list[Index], body: dict[str, Any], params: dict[str, str]
+    engine: Engine,
+    indices: list[Index],
+    body: dict[str, Any],
+    params: dict[str, str],
+    alias_filters: dict[str, Query] | None = None,
 ) -> dict[str, Any]:
     for key in body:
-        if key not in ("query",):
+        if key != "query":
             raise ParsingError(f"request does not support [{key}]")
     if "q" in params:
         raise IllegalArgumentError(
             "the [q] query-string parameter is not supported by the embedded engine; send a query body"
         )
     query = parse_query(body["query"]) if "query" in body else None
+    min_score = params.get("min_score")
+    search = ParsedSearch(
+        {
+            **({"query": body["query"]} if query else {}),
+            **({"min_score": float(min_score)} if min_score else {}),
+        },
+        {k: v for k, v in params.items() if k == "terminate_after"},
+    )
+    search.count_only = True
     now_ms = int(time.time() * 1000)
+    filters = alias_filters or {}
     count = 0
+    terminated = False
     for index in indices:
-        ctx = SearchContext(engine, index, now_ms)
-        try:
-            matches = query.run(ctx, scoring=False) if query else ctx.everything()
-        except QueryShardError as err:
-            raise wrap_shard_failure(index.name, err) from None
-        count += int(np.count_nonzero(matches.mask & ctx.live))
+        shard = run_query(engine, index, search, now_ms, filters.get(index.name))
+        count += shard.total
+        terminated |= bool(shard.extras.get("terminated_early"))
     n = len(indices)
-    return {"count": count, "_shards": {"total": n, "successful": n, "skipped": 0, "failed": 0}}
+    out: dict[str, Any] = {"count": count}
+    if search.terminate_after is not None:
+        out["terminated_early"] = terminated
+    out["_shards"] = {"total": n, "successful": n, "skipped": 0, "failed": 0}
+    return out
 
 
-__all__ = ["OpenSearchError", "ParsedSearch", "execute_count", "execute_search"]
+__all__ = [
+    "DEFAULT_TRACK_TOTAL_HITS",
+    "OpenSearchError",
+    "ParsedSearch",
+    "ShardHits",
+    "execute_count",
+    "execute_search",
+    "fetch",
+    "load_sources",
+]

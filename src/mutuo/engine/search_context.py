@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,11 +13,14 @@ from .columns import Column, KeywordColumn, NumericColumn, TextColumn
 from .errors import QueryShardError
 from .fields import BOOLEAN, DATE, KEYWORD, NUMBER, TEXT, FieldMapper
 from .queries import Matches
-from .similarity import BM25
+from .similarity import Similarity, similarity_for
 
 if TYPE_CHECKING:
     from .engine import Engine
     from .index import Index
+
+# Filter masks kept per shard and refresh generation (like Lucene's query cache).
+FILTER_CACHE_ENTRIES = 256
 
 
 class SearchContext:
@@ -31,10 +35,10 @@ class SearchContext:
         self.named_matches: dict[str, Matches] = {}
         self.request_cache: dict[Any, Any] = {}  # per-request memo (e.g. terms lookups)
         self.cache = index.shard.cache
-        self.similarity = _similarity(index)
         # When set, only these ordinals' results are needed (a rescore window, an LTR
-        # feature pass): queries may skip work elsewhere, but still return arrays that
-        # cover every ordinal (values outside the domain are unspecified).
+        # feature pass, the documents still in play inside a ``bool``): queries may skip
+        # work elsewhere, but still return arrays that cover every ordinal (values
+        # outside the domain are unspecified). A boolean mask or an array of ordinals.
         self.domain: np.ndarray | None = None
 
     # -- fields ----------------------------------------------------------------------
@@ -47,6 +51,25 @@ class SearchContext:
         if mapper is None:
             return None
         return self.shard.column(mapper.path)
+
+    @property
+    def similarity(self) -> Similarity:
+        """The index's default similarity (``index.similarity.default`` or BM25)."""
+        return self.similarity_of("")
+
+    def similarity_of(self, field: str) -> Similarity:
+        """The similarity a field scores with (its mapping's ``similarity`` or the default)."""
+        mapper = self.mapper(field)
+        name = mapper.params.get("similarity") if mapper is not None else None
+        key = ("similarity", name or "default")
+        cached = self.request_cache.get(key)
+        if cached is None:
+            try:
+                cached = similarity_for(self.index.settings, str(name or "default"))
+            except ValueError as exc:
+                raise QueryShardError(str(exc), index=self.index.name) from None
+            self.request_cache[key] = cached
+        return cached
 
     # -- building blocks -------------------------------------------------------------
 
@@ -61,6 +84,42 @@ class SearchContext:
         if len(ordinals):
             mask[ordinals] = True
         return mask
+
+    def domain_mask(self) -> np.ndarray | None:
+        """``domain`` as a boolean mask (None when every ordinal matters)."""
+        if self.domain is None:
+            return None
+        if self.domain.dtype == np.bool_:
+            return self.domain
+        return self.mask_of(self.domain)
+
+    def domain_ordinals(self) -> np.ndarray:
+        """The ordinals worth computing: the live ones inside ``domain``."""
+        mask = self.domain_mask()
+        return np.flatnonzero(self.live if mask is None else (mask & self.live))
+
+    # -- filter cache ----------------------------------------------------------------
+
+    def cached_filter(self, key: Any) -> np.ndarray | None:
+        cache = self.cache.get("filters")
+        if cache is None:
+            return None
+        mask = cache.get(key)
+        if mask is not None:
+            cache.move_to_end(key)
+        return mask
+
+    def store_filter(self, key: Any, mask: np.ndarray) -> None:
+        cache = self.cache.get("filters")
+        if cache is None:
+            cache = self.cache["filters"] = OrderedDict()
+        frozen = mask.copy()
+        frozen.flags.writeable = False
+        cache[key] = frozen
+        while len(cache) > FILTER_CACHE_ENTRIES:
+            cache.popitem(last=False)
+
+    # -- term lookups ------------------------------------------------------------------
 
     def term_mask(self, field: str, value: Any) -> np.ndarray:
         """Docs whose ``field`` holds exactly ``value`` (term semantics, no analysis)."""
@@ -129,9 +188,3 @@ def _keyword_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _similarity(index: Index) -> BM25:
-    k1 = index.settings.get("index.similarity.default.k1")
-    b = index.settings.get("index.similarity.default.b")
-    return BM25(k1=float(k1) if k1 is not None else 1.2, b=float(b) if b is not None else 0.75)

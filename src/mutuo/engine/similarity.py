@@ -1,15 +1,21 @@
-"""Lucene's BM25Similarity (OpenSearch 3.x's default) and its one-byte length norms.
+"""BM25 as OpenSearch scores it, and Lucene's one-byte length norms.
 
-Scores are computed in float32 exactly as Lucene does, so they match OpenSearch to the
-printed precision on a single-shard index:
+Since OpenSearch 3.0 the default ``BM25`` similarity is Lucene's ``BM25Similarity``
+(opensearch-project/OpenSearch#17315); the 2.x scorer survives as the ``LegacyBM25`` type,
+which multiplies the query boost by ``(1 + k1)`` (the pre-Lucene-8 score scale, so a single
+matching term in an average-length document scores its idf). Scores are computed in
+float32 exactly as Lucene does, so they match OpenSearch to the printed precision on a
+single-shard index:
 
     idf    = (float) ln(1 + (N - n + 0.5) / (n + 0.5))
     cache  = 1f / (k1 * ((1 - b) + b * LENGTH_TABLE[norm] / avgdl))
-    score  = weight - weight / (1f + freq * cache),  weight = boost * idf
+    weight = boost * idf                  (LegacyBM25: (boost * (1 + k1)) * idf)
+    score  = weight - weight / (1f + freq * cache)
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -60,10 +66,29 @@ def encode_lengths(lengths: np.ndarray) -> np.ndarray:
     return np.array([int_to_byte4(int(v)) for v in lengths], dtype=np.uint8)
 
 
+@functools.lru_cache(maxsize=1024)
+def _norm_cache(k1: float, b: float, avgdl: float) -> np.ndarray:
+    k1_, b_, avg, one = np.float32(k1), np.float32(b), np.float32(avgdl), np.float32(1.0)
+    with np.errstate(divide="ignore"):
+        cache = (one / (k1_ * ((one - b_) + b_ * LENGTH_TABLE / avg))).astype(np.float32)
+    cache.flags.writeable = False  # shared between queries
+    return cache
+
+
 @dataclass(frozen=True)
 class BM25:
     k1: float = 1.2
     b: float = 0.75
+    legacy: bool = False  # the ``LegacyBM25`` type
+
+    def scorer_boost(self, boost: float) -> np.float32:
+        """The boost Lucene's scorer sees (LegacyBM25Similarity multiplies in 1 + k1)."""
+        if self.legacy:
+            return np.float32(boost) * (np.float32(1) + np.float32(self.k1))
+        return np.float32(boost)
+
+    def weight(self, boost: float, idf: float) -> np.float32:
+        return self.scorer_boost(boost) * np.float32(idf)
 
     def idf(self, doc_freq: int | np.ndarray, doc_count: int) -> np.ndarray:
         n = np.asarray(doc_freq, dtype=np.float64)
@@ -71,12 +96,7 @@ class BM25:
 
     def norm_cache(self, avgdl: float) -> np.ndarray:
         """The 256 per-norm factors Lucene precomputes for one query term."""
-        k1 = np.float32(self.k1)
-        b = np.float32(self.b)
-        avg = np.float32(avgdl)
-        one = np.float32(1.0)
-        with np.errstate(divide="ignore"):
-            return (one / (k1 * ((one - b) + b * LENGTH_TABLE / avg))).astype(np.float32)
+        return _norm_cache(self.k1, self.b, avgdl)
 
     def score(
         self, weight: np.float32, freqs: np.ndarray, norms: np.ndarray, cache: np.ndarray
@@ -95,3 +115,69 @@ class BM25:
     @staticmethod
     def idf_scalar(doc_freq: int, doc_count: int) -> float:
         return float(np.float32(math.log(1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))))
+
+
+@dataclass(frozen=True)
+class BooleanSimilarity:
+    """Lucene's BooleanSimilarity: a matching term scores its query boost, nothing else."""
+
+    k1: float = 0.0
+    b: float = 0.0
+
+    def scorer_boost(self, boost: float) -> np.float32:
+        return np.float32(boost)
+
+    def weight(self, boost: float, idf: float) -> np.float32:
+        return np.float32(boost)
+
+    def norm_cache(self, avgdl: float) -> np.ndarray:
+        return np.zeros(256, dtype=np.float32)
+
+    def score(
+        self, weight: np.float32, freqs: np.ndarray, norms: np.ndarray, cache: np.ndarray
+    ) -> np.ndarray:
+        return np.full(len(freqs), np.float32(weight), dtype=np.float32)
+
+    @staticmethod
+    def avgdl(sum_total_term_freq: int, doc_count: int) -> float:
+        return 1.0
+
+    @staticmethod
+    def idf_scalar(doc_freq: int, doc_count: int) -> float:
+        return 1.0
+
+
+Similarity = BM25 | BooleanSimilarity
+
+
+def similarity_for(settings: dict[str, object], name: str) -> Similarity:
+    """The similarity named ``name`` in ``index.similarity.<name>.*`` settings.
+
+    ``default`` without settings is BM25(1.2, 0.75); ``BM25`` and ``LegacyBM25`` read
+    ``k1`` and ``b``; ``boolean`` scores matching terms by their boost. Other Lucene similarities (DFR, IB,
+    LM*, scripted) are refused rather than approximated.
+    """
+    prefix = f"index.similarity.{name}."
+    own = {k[len(prefix) :]: v for k, v in settings.items() if k.startswith(prefix)}
+    if not own:
+        if name in ("default", "BM25"):
+            return BM25()
+        if name == "boolean":
+            return BooleanSimilarity()
+        raise ValueError(f"Unknown Similarity type [{name}]: no [index.similarity.{name}] settings")
+    kind = str(own.get("type", "BM25"))
+    if kind in ("BM25", "LegacyBM25"):
+        try:
+            return BM25(
+                k1=float(own.get("k1", 1.2)),  # type: ignore[arg-type]
+                b=float(own.get("b", 0.75)),  # type: ignore[arg-type]
+                legacy=kind == "LegacyBM25",
+            )
+        except ValueError:
+            raise ValueError(f"invalid [k1] or [b] for similarity [{name}]") from None
+    if kind == "boolean":
+        return BooleanSimilarity()
+    raise ValueError(
+        f"Similarity type [{kind}] of [{name}] is not supported by the embedded engine "
+        "(supported: BM25, LegacyBM25, boolean)"
+    )

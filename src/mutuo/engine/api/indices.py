@@ -14,6 +14,7 @@ from ..errors import (
 from ..index import Index, validate_index_name
 from ..mapping import Mapping
 from ..router import Request, Response, Router
+from ..vectors_mapping import check_index_settings
 from .aliases import normalize_alias, validate_alias_name
 from .index_templates import compose_template
 
@@ -61,6 +62,7 @@ def create_index(engine: Engine, name: str, body: dict[str, Any], implicit: bool
             validate_alias_name(engine, alias, index_name=name)
             aliases[alias] = normalize_alias(spec or {})
     flat = {k: v for k, v in flat.items() if v is not None}
+    check_index_settings(flat, mapping.fields)
     index = Index(name, settings=flat, mappings=mapping.definition, aliases=aliases)
     engine.add_index(index)
     return index
@@ -120,7 +122,9 @@ def register(router: Router, engine: Engine) -> None:
         body = req.json()
         indices = _resolve(engine, req, req.path_params.get("index"))
         for index in indices:  # validate on copies first: all or nothing
-            Mapping(index.mapping.definition).merge(body)
+            candidate = Mapping(index.mapping.definition)
+            candidate.merge(body)
+            check_index_settings(index.settings, candidate.fields)
         for index in indices:
             index.mapping.merge(body)
             engine.save_metadata(index)

@@ -23,7 +23,7 @@ from .api_spec import ApiSpec, load_specs
 from .assertions import AssertionFailure
 from .executor import StepRunner, api_names
 from .report import FAILED, PASSED, SKIPPED, SuiteReport, TestResult
-from .skip import skip_reason
+from .skip import ENGINE_EXCLUSIONS, skip_reason
 from .stash import StashError
 from .suite import Section, SuiteFormatError, TestFile, discover, load_file
 
@@ -126,6 +126,9 @@ def _skip_reason(
 ) -> str | None:
     if file_skip is not None and (reason := skip_reason(file_skip)):
         return reason
+    excluded = ENGINE_EXCLUSIONS.get((test_file.path.name, section.name))
+    if excluded is not None:
+        return f"engine exclusion: {excluded}"
     first = section.steps[0] if section.steps else {}
     if "skip" in first and (reason := skip_reason(first["skip"] or {})):
         return reason

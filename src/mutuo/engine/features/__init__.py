@@ -10,7 +10,9 @@ those phases without editing the executor:
   merge (a rescore window is per shard in OpenSearch);
 * ``merge(spec, shards, search, window)`` may replace the default by-score merge
   (collapse returns its own page of groups); the first feature that answers wins;
-* ``fetch(spec, hits, search)`` decorates the fetched page (``fields._ltrlog``).
+* ``fetch(spec, hits, search)`` decorates the fetched page (``fields._ltrlog``);
+* ``finish(spec, response, search)`` adjusts the finished response (a hybrid query's
+  ``max_score`` is its best combined score).
 
 ``ext`` sub-sections are registered separately with :func:`register_ext` and get the same
 hooks. Modules in this package register themselves on import.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -50,12 +53,16 @@ class SearchFeature:
 
     def merge(
         self, spec: Any, shards: list[ShardHits], search: ParsedSearch, window: int
-    ) -> list[tuple[int, int, float]] | None:
-        """Replace the by-score merge; ``None`` keeps the default."""
+    ) -> Sequence[tuple[Any, ...]] | None:
+        """Replace the default merge: rows (shard position, ordinal, score[, sort values]);
+        ``None`` keeps the default."""
         return None
 
     def fetch(self, spec: Any, hits: list[FetchedHit], search: ParsedSearch) -> None:
         """Add to the page's hits (fields, logs)."""
+
+    def finish(self, spec: Any, response: dict[str, Any], search: ParsedSearch) -> None:
+        """Adjust the response once it is complete."""
 
 
 FEATURES: dict[str, SearchFeature] = {}

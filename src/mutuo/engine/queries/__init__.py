@@ -12,6 +12,7 @@ A new query type is a module with a ``Query`` subclass decorated by :func:`regis
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -19,8 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
+import orjson
 
 from ..errors import ParsingError
+from ..explanation import Explanation
 
 if TYPE_CHECKING:
     from ..search_context import SearchContext
@@ -50,11 +53,27 @@ class Matches:
 
 
 class Query:
-    """Base of every query type."""
+    """Base of every query type.
+
+    Boosts propagate down to the leaves as in Lucene (``BoostQuery`` multiplies the boost
+    handed to ``createWeight``): a BM25 leaf folds the product of its ancestors' boosts
+    into its term weight before the float32 arithmetic, which is what makes scores equal
+    OpenSearch's to the last printed digit. Simple queries implement :meth:`execute`
+    (unboosted) and get the product applied afterwards; boost-sensitive ones override
+    :meth:`weighted`.
+    """
 
     type_name: ClassVar[str] = ""
+    # Relative cost of computing the match mask: 1 = postings, 2 = a column scan,
+    # 3 = per-document arithmetic (distances, scripts). ``bool`` runs cheap clauses first
+    # and lets expensive ones work only on the documents still in play.
+    cost: ClassVar[int] = 2
+    # Whether the query restricts its work to ``SearchContext.domain`` when one is set
+    # (``bool`` then hands it the documents its other clauses left in play).
+    uses_domain: ClassVar[builtins.bool] = False
     boost: float = 1.0
     query_name: str | None = None
+    body_key: str | None = None  # canonical JSON of the request body (filter cache key)
 
     @classmethod
     def parse(cls, body: Any) -> Query:
@@ -63,14 +82,53 @@ class Query:
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         raise NotImplementedError
 
-    def run(self, ctx: SearchContext, scoring: bool) -> Matches:
-        """Execute, apply ``boost`` and remember named matches (``_name``)."""
+    def weighted(self, ctx: SearchContext, scoring: bool, boost: float) -> Matches:
+        """Execute with ``boost`` (ancestors' product times our own) folded in."""
         matches = self.execute(ctx, scoring)
-        if scoring and self.boost != 1.0:
-            matches = matches.boosted(self.boost)
+        return matches.boosted(boost) if scoring else matches
+
+    def run(self, ctx: SearchContext, scoring: bool, boost: float = 1.0) -> Matches:
+        """Execute (boosts, the per-refresh filter cache) and remember named matches."""
+        effective = float(np.float32(boost) * np.float32(self.boost))
+        key = None if scoring or self.has_named() else self.filter_key(ctx)
+        cached = ctx.cached_filter(key) if key is not None else None
+        if cached is not None:
+            matches = Matches(cached, None, 1.0)
+        else:
+            matches = self.weighted(ctx, scoring, effective)
+            if key is not None and ctx.domain is None:
+                ctx.store_filter(key, matches.mask)
         if self.query_name is not None:
             ctx.named_matches.setdefault(self.query_name, matches)
         return matches
+
+    def filter_key(self, ctx: SearchContext) -> Any:
+        """A key under which the match mask may be cached per refresh, or None.
+
+        Only queries whose matches depend on nothing but the shard's contents qualify
+        (not ``now``-relative dates, not lookups into other documents).
+        """
+        return None
+
+    def has_named(self) -> builtins.bool:
+        """Whether this query or a sub-query has a ``_name`` (cached masks would skip them)."""
+        return self.query_name is not None or any(c.has_named() for c in self.children())
+
+    def body_filter_key(self) -> Any:
+        """The request body as a cache key (None for queries built internally)."""
+        return None if self.body_key is None else (self.type_name, self.body_key)
+
+    def explain_doc(self, ctx: SearchContext, ordinal: int, boost: float = 1.0) -> Explanation:
+        """Why document ``ordinal`` scores what it does, in Lucene's wording."""
+        effective = float(np.float32(boost) * np.float32(self.boost))
+        return self.explanation(ctx, ordinal, effective)
+
+    def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        matches = self.weighted(ctx, True, boost)
+        if not matches.mask[ordinal]:
+            return Explanation.no_match(f"{self.type_name} query does not match this document")
+        legacy = self.explain(ctx, ordinal, matches)
+        return Explanation(float(legacy["value"]), str(legacy["description"]))
 
     def explain(self, ctx: SearchContext, ordinal: int, matches: Matches) -> dict[str, Any]:
         """An OpenSearch-style explanation of one document's score."""
@@ -80,6 +138,10 @@ class Query:
     def children(self) -> list[Query]:
         """Sub-queries (for walks such as finding named queries or ``knn`` clauses)."""
         return []
+
+    def lucene_string(self) -> str:
+        """How Lucene's ``Query.toString`` prints this query (explanation texts)."""
+        return self.type_name
 
 
 QUERY_TYPES: dict[str, type[Query]] = {}
@@ -116,7 +178,9 @@ def parse_query(body: Any, where: str = "query") -> Query:
             line=1,
             col=len(name) + 3,
         )
-    return cls.parse(spec)
+    query = cls.parse(spec)
+    query.body_key = _canonical(body)
+    return query
 
 
 def parse_common(query: Query, spec: dict[str, Any], allowed: set[str], type_name: str) -> None:
@@ -125,9 +189,26 @@ def parse_common(query: Query, spec: dict[str, Any], allowed: set[str], type_nam
         if key not in allowed and key not in ("boost", "_name"):
             raise ParsingError(f"[{type_name}] query does not support [{key}]")
     if "boost" in spec:
-        query.boost = float(spec["boost"])
+        query.boost = parse_boost(spec["boost"], type_name)
     if "_name" in spec:
         query.query_name = str(spec["_name"])
+
+
+def _canonical(body: Any) -> str | None:
+    try:
+        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # integers beyond 64 bits: such bodies are simply not cached
+        return None
+
+
+def parse_boost(value: Any, type_name: str) -> float:
+    """A ``boost`` as Java reads it: a float (strings such as ``"5"`` are accepted)."""
+    if isinstance(value, builtins.bool):  # the ``bool`` submodule shadows the builtin here
+        raise ParsingError(f"[{type_name}] query does not support [boost] as a boolean")
+    try:
+        return float(np.float32(float(value)))
+    except (TypeError, ValueError):
+        raise ParsingError(f"[{type_name}] failed to parse [boost] value [{value}]") from None
 
 
 def single_field(spec: Any, type_name: str) -> tuple[str, Any, dict[str, Any]]:

@@ -1,8 +1,16 @@
 """``bool``: must / filter / should / must_not with ``minimum_should_match``.
 
-Scores are the float32 sum of the ``must`` and matching ``should`` clause scores;
-``filter`` and ``must_not`` never score. ``minimum_should_match`` defaults to 1 when
-there is no ``must``/``filter`` clause and to 0 otherwise.
+Scores follow Lucene's scorers: clause scores (float32) are summed in double and cast
+back to float once per scorer, so ``must`` clauses form one conjunction sum, ``should``
+clauses one disjunction sum, and the two are added (ReqOptSumScorer); ``filter`` and
+``must_not`` never score. ``minimum_should_match`` defaults to 1 when there is no
+``must``/``filter`` clause and to 0 otherwise; when it equals the number of ``should``
+clauses they become required, as Lucene's rewrite makes them. An empty ``bool`` is
+``match_all``.
+
+Required clauses run cheapest first; an expensive clause (a distance, a script) is
+handed the documents still in play as ``SearchContext.domain`` so it computes nothing
+for documents already excluded.
 """
 
 from __future__ import annotations
@@ -12,15 +20,21 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParsingError
+from ..explanation import Explanation
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, parse_query, register
 from .msm import resolve_minimum_should_match
+from .term import constant_explanation
 
 _CLAUSES = ("must", "filter", "should", "must_not")
+# Hand the running mask to expensive clauses once it has shrunk below this share.
+_DOMAIN_SHARE = 0.5
 
 
 @register("bool")
 class Bool(Query):
+    cost = 1
+
     def __init__(self) -> None:
         self.must: list[Query] = []
         self.filter: list[Query] = []
@@ -40,10 +54,6 @@ class Bool(Query):
                 getattr(query, key).extend(parsed)
             elif key == "minimum_should_match":
                 query.minimum_should_match = value
-            elif key in ("boost", "_name", "adjust_pure_negative"):
-                continue
-            else:
-                raise ParsingError(f"[bool] query does not support [{key}]")
         parse_common(
             query, body, set(_CLAUSES) | {"minimum_should_match", "adjust_pure_negative"}, "bool"
         )
@@ -52,33 +62,172 @@ class Bool(Query):
     def children(self) -> list[Query]:
         return [*self.must, *self.filter, *self.should, *self.must_not]
 
-    def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+    def filter_key(self, ctx: SearchContext) -> Any:
+        keys = [c.filter_key(ctx) for c in self.children()]
+        if any(k is None for k in keys):
+            return None
+        return self.body_filter_key()
+
+    def required_should(self) -> int:
+        default = 0 if (self.must or self.filter) else 1
+        return resolve_minimum_should_match(self.minimum_should_match, len(self.should), default)
+
+    def weighted(self, ctx: SearchContext, scoring: bool, boost: float) -> Matches:
+        if not self.children():
+            return ctx.everything(1.0).boosted(boost) if scoring else ctx.everything()
+        required = self.required_should()
+        if self.should and required > len(self.should):
+            return ctx.none()
+        musts = list(self.must)
+        shoulds = list(self.should)
+        if shoulds and required == len(shoulds) and required > 0:
+            musts, shoulds, required = musts + shoulds, [], 0
         mask = ctx.live.copy()
-        scores = np.zeros(ctx.maxdoc, dtype=np.float32) if scoring else None
-        for clause in self.must:
-            m = clause.run(ctx, scoring)
+        if not scoring:
+            musts_filters, musts = musts + self.filter, []
+        else:
+            musts_filters = list(self.filter)
+        for clause, negate in sorted(
+            [(c, False) for c in musts_filters] + [(c, True) for c in self.must_not],
+            key=lambda pair: pair[0].cost,
+        ):
+            m = _run_in(ctx, clause, mask, False, 1.0)
+            mask &= ~m.mask if negate else m.mask
+        must_scores = []
+        for clause in musts:
+            m = _run_in(ctx, clause, mask, True, boost)
             mask &= m.mask
-            if scores is not None:
-                scores += m.score_array()
-        for clause in self.filter:
-            mask &= clause.run(ctx, False).mask
-        for clause in self.must_not:
-            mask &= ~clause.run(ctx, False).mask
-        if self.should:
-            default = 0 if (self.must or self.filter) else 1
-            required = resolve_minimum_should_match(
-                self.minimum_should_match, len(self.should), default
-            )
-            count = np.zeros(ctx.maxdoc, dtype=np.int32)
-            for clause in self.should:
-                m = clause.run(ctx, scoring)
-                count += m.mask
-                if scores is not None:
-                    scores += np.where(m.mask, m.score_array(), np.float32(0))
-            if required > 0:
-                mask &= count >= required
-        elif not (self.must or self.filter or self.must_not):
-            pass  # an empty bool matches everything (scores 0 when no scoring clause)
-        if scores is not None:
-            scores[~mask] = 0
+            must_scores.append(m.score_array())
+        should_sum, count = self._shoulds(ctx, shoulds, mask, scoring, boost)
+        if shoulds and required > 0:
+            mask &= count >= required
+        if not scoring:
+            return Matches(mask, None, 1.0)
+        scores = _combine(must_scores, should_sum, required > 0, ctx.maxdoc)
+        scores[~mask] = 0
         return Matches(mask, scores, 0.0)
+
+    def _shoulds(
+        self,
+        ctx: SearchContext,
+        shoulds: list[Query],
+        mask: np.ndarray,
+        scoring: bool,
+        boost: float,
+    ) -> tuple[np.ndarray | None, np.ndarray]:
+        count = np.zeros(ctx.maxdoc, dtype=np.int32)
+        total = np.zeros(ctx.maxdoc, dtype=np.float64) if scoring and shoulds else None
+        in_play = mask if (self.must or self.filter) else None
+        for clause in shoulds:
+            m = _run_in(ctx, clause, in_play, scoring, boost)
+            count += m.mask
+            if total is not None:
+                total += np.where(m.mask, m.score_array(), np.float32(0))
+        return (total.astype(np.float32) if total is not None else None), count
+
+    def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        """Lucene's BooleanWeight explanation (clauses in OpenSearch's order: must,
+        must_not, should, filter)."""
+        if not self.children():
+            return constant_explanation("*:*", boost)
+        filters = list(self.filter)
+        if not (self.must or self.filter or self.should):
+            from .match_all import MatchAll  # OpenSearch adds match_all to a negative bool
+
+            filters.append(MatchAll())
+        subs: list[Explanation] = []
+        failed = matched = should_matched = 0
+        for kind, clauses in (
+            ("must", self.must),
+            ("must_not", self.must_not),
+            ("should", self.should),
+            ("filter", filters),
+        ):
+            for clause in clauses:
+                e = clause.explain_doc(
+                    ctx, ordinal, 1.0 if kind in ("filter", "must_not") else boost
+                )
+                entry, fails = _clause_explanation(kind, clause, e)
+                if entry is not None:
+                    subs.append(entry)
+                failed += fails
+                matched += int(e.match and kind != "must_not")
+                should_matched += int(e.match and kind == "should")
+        required = self.required_should()
+        if failed:
+            return Explanation.no_match(
+                "Failure to meet condition(s) of required/prohibited clause(s)", *subs
+            )
+        if matched == 0:
+            return Explanation.no_match("No matching clauses", *subs)
+        if should_matched < required:
+            return Explanation.no_match(
+                f"Failure to match minimum number of optional clauses: {required}", *subs
+            )
+        score = float(self.weighted(ctx, True, boost).score_array()[ordinal])
+        return Explanation(score, "sum of:", subs)
+
+    def lucene_string(self) -> str:
+        parts = [f"+{c.lucene_string()}" for c in self.must]
+        parts += [f"#{c.lucene_string()}" for c in self.filter]
+        parts += [c.lucene_string() for c in self.should]
+        parts += [f"-{c.lucene_string()}" for c in self.must_not]
+        return " ".join(parts)
+
+
+def _clause_explanation(kind: str, clause: Query, e: Explanation) -> tuple[Explanation | None, int]:
+    """(the entry a clause adds to the boolean's explanation, 1 if it fails the bool)."""
+    text = clause.lucene_string()
+    if kind == "must_not":
+        return (
+            (Explanation.no_match(f"match on prohibited clause ({text})", e), 1)
+            if e.match
+            else (None, 0)
+        )
+    if not e.match:
+        if kind == "should":
+            return None, 0
+        return Explanation.no_match(f"no match on required clause ({text})", e), 1
+    if kind == "filter":
+        return Explanation(
+            0.0, "match on required clause, product of:", [Explanation(0.0, "# clause"), e]
+        ), 0
+    return e, 0
+
+
+def _run_in(
+    ctx: SearchContext, clause: Query, mask: np.ndarray | None, scoring: bool, boost: float
+) -> Matches:
+    """Run a clause, restricting an expensive one to the documents still in play."""
+    if mask is None or not (clause.uses_domain or clause.cost >= 3):
+        return clause.run(ctx, scoring, boost)
+    if np.count_nonzero(mask) > _DOMAIN_SHARE * len(mask):
+        return clause.run(ctx, scoring, boost)
+    outer = ctx.domain
+    outer_mask = ctx.domain_mask()
+    ctx.domain = mask if outer_mask is None else (mask & outer_mask)
+    try:
+        return clause.run(ctx, scoring, boost)
+    finally:
+        ctx.domain = outer
+
+
+def _combine(
+    must_scores: list[np.ndarray], should_sum: np.ndarray | None, msm_required: bool, n: int
+) -> np.ndarray:
+    """Lucene's float rounding: one double sum per scorer, cast to float."""
+    if must_scores and should_sum is not None and msm_required:
+        total = np.sum([s.astype(np.float64) for s in must_scores], axis=0)
+        return (total + should_sum).astype(np.float32)
+    must_part = None
+    if must_scores:
+        must_part = (
+            must_scores[0]
+            if len(must_scores) == 1
+            else np.sum([s.astype(np.float64) for s in must_scores], axis=0).astype(np.float32)
+        )
+    if must_part is None:
+        return should_sum.copy() if should_sum is not None else np.zeros(n, dtype=np.float32)
+    if should_sum is None:
+        return must_part.copy()
+    return (must_part.astype(np.float64) + should_sum).astype(np.float32)

@@ -7,8 +7,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParsingError
+from ..explanation import Explanation
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, register
+from .term import constant_explanation
 
 
 @register("exists")
@@ -24,6 +26,19 @@ class Exists(Query):
         parse_common(query, body, {"field"}, "exists")
         return query
 
+    cost = 1
+
+    def filter_key(self, ctx: SearchContext) -> Any:
+        return ("exists", self.field)
+
+    def lucene_string(self) -> str:
+        return f"FieldExistsQuery [field={self.field}]"
+
+    def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        if not self.execute(ctx, False).mask[ordinal]:
+            return Explanation.no_match(f"{self.lucene_string()} doesn't match id {ordinal}")
+        return constant_explanation(self.lucene_string(), boost)
+
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         if self.field in ("_id", "_index", "_seq_no", "_version", "_primary_term"):
             return ctx.everything(1.0)
@@ -36,4 +51,4 @@ class Exists(Query):
             column = ctx.column(name)
             if column is not None:
                 mask |= column.exists()
-        return Matches(mask, None, 1.0)
+        return Matches(mask & ctx.live, None, 1.0)

@@ -1,7 +1,10 @@
 """``match``: analysed full-text search, BM25 summed over the query's terms.
 
-On ``keyword`` (and numeric/date/boolean) fields the value goes through the field type's
-term query, so it is not split and scores a constant 1.0 in OpenSearch 3.x.
+The analysed terms become a Lucene boolean query of term clauses (``should`` for the
+``or`` operator, ``must`` for ``and``); as in Lucene's rewrite, repeated terms collapse
+into one clause whose boost is their count unless ``minimum_should_match`` needs every
+clause counted. On ``keyword`` (and numeric/date/boolean) fields the value goes through
+the field type's term query, so it is not split and scores a constant in OpenSearch 3.x.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from ..columns import TextColumn
-from ..errors import ParsingError
+from ..errors import OpenSearchError, ParsingError
+from ..explanation import Explanation
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, register, single_field
 from .msm import resolve_minimum_should_match
-from .scoring import bm25_term_scores
+from .scoring import explain_term, sparse_term_scores, term_postings
+from .term import constant_explanation
 
 _OPTIONS = {
     "query",
@@ -26,11 +31,18 @@ _OPTIONS = {
     "zero_terms_query",
     "lenient",
     "auto_generate_synonyms_phrase_query",
+    "prefix_length",
+    "max_expansions",
+    "fuzzy_transpositions",
 }
+_REFUSED = ("fuzziness", "fuzzy_rewrite", "cutoff_frequency")
 
 
 @register("match")
 class Match(Query):
+    cost = 1
+    uses_domain = True
+
     def __init__(self, field: str, text: Any) -> None:
         self.field = field
         self.text = text
@@ -38,87 +50,193 @@ class Match(Query):
         self.minimum_should_match: Any = None
         self.zero_terms_query = "none"
         self.lenient = False
+        self.analyzer: Callable[[str], list[str]] | None = None
 
     @classmethod
     def parse(cls, body: Any) -> Query:
         field, spec, extra = single_field(body, "match")
-        if isinstance(spec, dict):
-            if "query" not in spec:
-                raise ParsingError("[match] requires query value")
-            for key in (
-                "fuzziness",
-                "prefix_length",
-                "max_expansions",
-                "fuzzy_transpositions",
-                "fuzzy_rewrite",
-            ):
-                if key in spec:
-                    raise ParsingError(
-                        f"[match] option [{key}] is not supported by the embedded engine"
-                    )
-            query = cls(field, spec["query"])
-            parse_common(query, {**spec, **extra}, _OPTIONS, "match")
-            query.operator = str(spec.get("operator", "or")).lower()
-            if query.operator not in ("or", "and"):
-                raise ParsingError(f"[match] query does not support operator [{spec['operator']}]")
-            query.minimum_should_match = spec.get("minimum_should_match")
-            query.zero_terms_query = str(spec.get("zero_terms_query", "none")).lower()
-            query.lenient = bool(spec.get("lenient", False))
-            if "analyzer" in spec:
-                from ..analysis import get_analyzer
-
-                query.analyzer = get_analyzer(spec["analyzer"])
+        if not isinstance(spec, dict):
+            query = cls(field, spec)
+            parse_common(query, extra, set(), "match")
             return query
-        query = cls(field, spec)
-        parse_common(query, extra, set(), "match")
+        if "query" not in spec:
+            raise ParsingError("[match] requires query value")
+        for key in _REFUSED:
+            if key in spec and not (key == "fuzziness" and str(spec[key]) == "0"):
+                raise ParsingError(
+                    f"[match] option [{key}] is not supported by the embedded engine"
+                )
+        query = cls(field, spec["query"])
+        parse_common(query, {**spec, **extra}, _OPTIONS | {"fuzziness"}, "match")
+        query.configure(spec)
         return query
 
-    analyzer: Callable[[str], list[str]] | None = None
+    def configure(self, spec: dict[str, Any]) -> None:
+        """Options shared with ``multi_match``."""
+        self.operator = str(spec.get("operator", "or")).lower()
+        if self.operator not in ("or", "and"):
+            raise ParsingError(f"[match] query does not support operator [{spec['operator']}]")
+        self.minimum_should_match = spec.get("minimum_should_match")
+        self.zero_terms_query = str(spec.get("zero_terms_query", "none")).lower()
+        if self.zero_terms_query not in ("none", "all"):
+            raise ParsingError(f"Unsupported zero_terms_query value [{self.zero_terms_query}]")
+        self.lenient = bool(spec.get("lenient", False))
+        if "analyzer" in spec:
+            from ..analysis import get_analyzer
+
+            try:
+                self.analyzer = get_analyzer(spec["analyzer"])
+            except OpenSearchError as exc:
+                raise ParsingError(exc.reason) from None
+
+    def filter_key(self, ctx: SearchContext) -> Any:
+        return self.body_filter_key()
 
     def terms(self, ctx: SearchContext) -> list[str]:
-        mapper = ctx.mapper(self.field)
-        analyzer = self.analyzer or (
-            mapper.search_analyzer if mapper is not None and mapper.kind == "text" else None
-        )
-        if analyzer is None:
-            return [str(self.text)]
-        return analyzer(str(self.text))
+        return analyze(ctx, self.field, self.text, self.analyzer)
 
-    def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+    def weighted(self, ctx: SearchContext, scoring: bool, boost: float) -> Matches:
         mapper = ctx.mapper(self.field)
         if mapper is None:
             return ctx.none()
-        column = ctx.column(self.field)
-        if not isinstance(column, TextColumn):
-            # keyword/numeric/date/boolean: the field type's term query, constant score
+        if not isinstance(ctx.column(self.field), TextColumn):
             try:
-                return Matches(ctx.term_mask(self.field, self.text), None, 1.0)
-            except Exception:
+                mask = ctx.term_mask(self.field, self.text) & ctx.live
+            except OpenSearchError:
                 if self.lenient:
                     return ctx.none()
                 raise
+            return Matches(mask, None, boost)
         terms = self.terms(ctx)
         if not terms:
-            return ctx.everything(0.0) if self.zero_terms_query == "all" else ctx.none()
-        counts = np.zeros(ctx.maxdoc, dtype=np.int32)
-        scores = np.zeros(ctx.maxdoc, dtype=np.float32)
-        seen: dict[str, int] = {}
-        for term in terms:
-            seen[term] = seen.get(term, 0) + 1
-        for term, repeat in seen.items():
-            docs, _ = column.postings(term)
-            counts[docs] += repeat
-            if scoring:
-                term_scores = bm25_term_scores(ctx, self.field, term, 1.0)
-                for _ in range(repeat):
-                    scores += term_scores
+            if self.zero_terms_query == "all":
+                return ctx.everything(1.0).boosted(boost)
+            return ctx.none()
+        clauses, required = self.clauses(terms)
+        return score_clauses(ctx, self.field, clauses, required, boost, scoring)
+
+    def clauses(self, terms: list[str]) -> tuple[list[tuple[str, float]], int]:
+        """(term, clause boost) pairs and how many must match, after Lucene's rewrite."""
         if self.operator == "and":
-            required = len(terms)
-        else:
-            required = resolve_minimum_should_match(self.minimum_should_match, len(terms), 1)
-            required = max(required, 1)
-        mask = (counts >= required) & ctx.live
+            counts = _counts(terms)
+            return list(counts.items()), len(counts)
+        required = max(resolve_minimum_should_match(self.minimum_should_match, len(terms), 1), 1)
+        if required > 1:
+            return [(t, 1.0) for t in terms], required
+        return list(_counts(terms).items()), 1
+
+    def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        if not isinstance(ctx.column(self.field), TextColumn):
+            matches = self.weighted(ctx, True, boost)
+            if not matches.mask[ordinal]:
+                return Explanation.no_match(f"{self.field}:{self.text} doesn't match id {ordinal}")
+            return constant_explanation(f"ConstantScore({self.field}:{self.text})", boost)
+        terms = self.terms(ctx)
+        if not terms:
+            matches = self.weighted(ctx, True, boost)
+            if matches.mask[ordinal]:
+                return constant_explanation("*:*", boost)
+            return Explanation.no_match('MatchNoDocsQuery("") doesn\'t match id')
+        clauses, required = self.clauses(terms)
+        return explain_clauses(ctx, self.field, clauses, required, boost, ordinal)
+
+    def lucene_string(self) -> str:
+        return f"{self.field}:{self.text}"
+
+
+def analyze(
+    ctx: SearchContext, field: str, text: Any, analyzer: Callable[[str], list[str]] | None
+) -> list[str]:
+    """The search-time tokens of ``text`` for ``field``."""
+    mapper = ctx.mapper(field)
+    chosen = analyzer or (
+        mapper.search_analyzer if mapper is not None and mapper.kind == "text" else None
+    )
+    if chosen is None:
+        return [str(text)]
+    return chosen(_text(text))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _counts(terms: list[str]) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for term in terms:
+        counts[term] = counts.get(term, 0.0) + 1.0
+    return counts
+
+
+def score_clauses(
+    ctx: SearchContext,
+    field: str,
+    clauses: list[tuple[str, float]],
+    required: int,
+    boost: float,
+    scoring: bool,
+) -> Matches:
+    """A boolean of term clauses on one text field: match count and double-summed BM25.
+
+    Postings are concatenated and reduced with ``bincount``, one pass over the matches
+    (the per-document double sum happens in clause order, as Lucene's scorers add).
+    """
+    doc_parts: list[np.ndarray] = []
+    score_parts: list[np.ndarray] = []
+    for term, clause_boost in clauses:
         if scoring:
-            scores[~mask] = 0
-            return Matches(mask, scores, 0.0)
+            weight = float(np.float32(boost) * np.float32(clause_boost))
+            docs, scores = sparse_term_scores(ctx, field, term, weight)
+            score_parts.append(scores)
+        else:
+            docs, _freqs = term_postings(ctx, field, term)
+            domain = ctx.domain_mask()
+            if domain is not None:
+                docs = docs[domain[docs]]
+        doc_parts.append(docs)
+    all_docs = np.concatenate(doc_parts) if doc_parts else np.empty(0, dtype=np.int64)
+    counts = np.bincount(all_docs, minlength=ctx.maxdoc)
+    mask = (counts >= required) & ctx.live
+    if not scoring:
         return Matches(mask, None, 1.0)
+    weights = np.concatenate(score_parts).astype(np.float64) if score_parts else None
+    total = np.bincount(all_docs, weights=weights, minlength=ctx.maxdoc)
+    scores = total.astype(np.float32)
+    scores[~mask] = 0
+    return Matches(mask, scores, 0.0)
+
+
+def explain_clauses(
+    ctx: SearchContext,
+    field: str,
+    clauses: list[tuple[str, float]],
+    required: int,
+    boost: float,
+    ordinal: int,
+) -> Explanation:
+    weights = [float(np.float32(boost) * np.float32(b)) for _t, b in clauses]
+    if len(clauses) == 1:
+        return explain_term(ctx, field, clauses[0][0], weights[0], ordinal)
+    subs = [
+        explain_term(ctx, field, t, w, ordinal) for (t, _b), w in zip(clauses, weights, strict=True)
+    ]
+    matched = [e for e in subs if e.match]
+    if len(matched) < required:
+        if required == len(clauses):
+            missing = [t for (t, _b), e in zip(clauses, subs, strict=True) if not e.match]
+            return Explanation.no_match(
+                "Failure to meet condition(s) of required/prohibited clause(s)",
+                *[
+                    Explanation.no_match(f"no match on required clause ({field}:{t})")
+                    for t in missing
+                ],
+            )
+        if not matched:
+            return Explanation.no_match("No matching clauses")
+        return Explanation.no_match(
+            f"Failure to match minimum number of optional clauses: {required}", *matched
+        )
+    total = float(np.float32(sum(float(np.float32(e.value)) for e in matched)))
+    return Explanation(total, "sum of:", matched)

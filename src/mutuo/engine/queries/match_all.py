@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ParsingError
+from ..explanation import Explanation
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, register
+from .term import constant_explanation
 
 
 @register("match_all")
@@ -19,11 +21,21 @@ class MatchAll(Query):
         parse_common(query, body, set(), "match_all")
         return query
 
+    cost = 1
+
+    def filter_key(self, ctx: SearchContext) -> Any:
+        return ("match_all",)
+
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         return ctx.everything(1.0)
 
-    def explain(self, ctx: SearchContext, ordinal: int, matches: Matches) -> dict[str, Any]:
-        return {"value": self.boost, "description": "*:*", "details": []}
+    def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        if not ctx.live[ordinal]:
+            return Explanation.no_match("*:* doesn't match id")
+        return constant_explanation("*:*", boost)
+
+    def lucene_string(self) -> str:
+        return "*:*"
 
 
 @register("match_none")
@@ -34,5 +46,13 @@ class MatchNone(Query):
         parse_common(query, body if isinstance(body, dict) else {}, set(), "match_none")
         return query
 
+    cost = 1
+
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         return ctx.none()
+
+    def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        return Explanation.no_match('MatchNoDocsQuery("") matches no documents.')
+
+    def lucene_string(self) -> str:
+        return 'MatchNoDocsQuery("")'

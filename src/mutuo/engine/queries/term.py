@@ -1,7 +1,8 @@
 """``term``: an exact term, not analysed.
 
-Scoring follows OpenSearch 3.x: BM25 of the term on ``text`` fields; a constant 1.0 on
-``keyword`` (unless the mapping sets ``use_similarity``), numeric, date and boolean fields.
+Scoring follows OpenSearch 3.x: BM25 of the term on ``text`` fields; a constant (the
+boost) on ``keyword`` (unless the mapping sets ``use_similarity``), numeric, date and
+boolean fields.
 """
 
 from __future__ import annotations
@@ -12,16 +13,20 @@ import numpy as np
 
 from ..columns import KeywordColumn, TextColumn
 from ..errors import ParsingError
+from ..explanation import Explanation, java_float_str
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, register, single_field
-from .scoring import bm25_term_scores
+from .scoring import bm25_term_scores, explain_term
 
 
 @register("term")
 class Term(Query):
+    cost = 1
+
     def __init__(self, field: str, value: Any) -> None:
         self.field = field
         self.value = value
+        self.case_insensitive = False
 
     @classmethod
     def parse(cls, body: Any) -> Query:
@@ -31,8 +36,7 @@ class Term(Query):
                 raise ParsingError("[term] query does not support [" + ", ".join(spec) + "]")
             query = cls(field, spec["value"])
             parse_common(query, {**spec, **extra}, {"value", "case_insensitive"}, "term")
-            if spec.get("case_insensitive"):
-                query.case_insensitive = True
+            query.case_insensitive = bool(spec.get("case_insensitive", False))
             return query
         if isinstance(spec, list):
             raise ParsingError("[term] query does not support array of values")
@@ -40,10 +44,21 @@ class Term(Query):
         parse_common(query, extra, set(), "term")
         return query
 
-    case_insensitive = False
+    def filter_key(self, ctx: SearchContext) -> Any:
+        return self.body_filter_key()
 
-    def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+    def scores_bm25(self, ctx: SearchContext) -> bool:
+        column = ctx.column(self.field)
+        if isinstance(column, TextColumn):
+            return True
         mapper = ctx.mapper(self.field)
+        return (
+            isinstance(column, KeywordColumn)
+            and mapper is not None
+            and bool(mapper.params.get("use_similarity"))
+        )
+
+    def mask(self, ctx: SearchContext) -> np.ndarray:
         column = ctx.column(self.field)
         if isinstance(column, KeywordColumn) and self.case_insensitive:
             wanted = str(self.value).lower()
@@ -51,15 +66,37 @@ class Term(Query):
             docs = (
                 np.concatenate([column.postings[i] for i in ids]) if ids else np.empty(0, np.int32)
             )
-            return Matches(ctx.mask_of(docs), None, 1.0)
-        mask = ctx.term_mask(self.field, self.value)
-        if not scoring:
-            return Matches(mask, None, 1.0)
-        if isinstance(column, TextColumn) or (
-            isinstance(column, KeywordColumn)
-            and mapper is not None
-            and mapper.params.get("use_similarity")
-        ):
-            scores = bm25_term_scores(ctx, self.field, str(self.value), 1.0)
-            return Matches(mask, scores, 0.0)
-        return Matches(mask, None, 1.0)
+            return ctx.mask_of(docs)
+        return ctx.term_mask(self.field, self.value)
+
+    def weighted(self, ctx: SearchContext, scoring: bool, boost: float) -> Matches:
+        mask = self.mask(ctx) & ctx.live
+        if scoring and self.scores_bm25(ctx) and not self.case_insensitive:
+            return Matches(mask, bm25_term_scores(ctx, self.field, str(self.value), boost), 0.0)
+        return Matches(mask, None, boost)
+
+    def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        if self.scores_bm25(ctx) and not self.case_insensitive:
+            return explain_term(ctx, self.field, str(self.value), boost, ordinal)
+        if not (self.mask(ctx) & ctx.live)[ordinal]:
+            return Explanation.no_match(f"{self.lucene_string()} doesn't match id {ordinal}")
+        if isinstance(ctx.column(self.field), KeywordColumn):
+            return constant_explanation(f"ConstantScore({self.lucene_string()})", boost)
+        value = _term_text(self.value)
+        return constant_explanation(f"{self.field}:[{value} TO {value}]", boost)
+
+    def lucene_string(self) -> str:
+        return f"{self.field}:{_term_text(self.value)}"
+
+
+def constant_explanation(description: str, boost: float) -> Explanation:
+    """``ConstantScoreWeight.explain``: the query string, ``^boost`` unless 1."""
+    value = float(np.float32(boost))
+    suffix = "" if value == 1.0 else f"^{java_float_str(value)}"
+    return Explanation(value, f"{description}{suffix}")
+
+
+def _term_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -10,11 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import orjson
 
 from .. import codec
+from ..columns import KeywordColumn
 from ..errors import IllegalArgumentError, ParsingError
+from ..explanation import Explanation
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, register
+from .term import constant_explanation
 
 
 @register("terms")
@@ -80,14 +84,46 @@ class Terms(Query):
         ctx.request_cache[key] = values
         return values
 
-    def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+    cost = 1
+
+    def filter_key(self, ctx: SearchContext) -> Any:
+        if self.lookup is None:
+            return self.body_filter_key()
         values = self.resolve_values(ctx)
+        return ("terms", self.field, orjson.dumps(values, option=orjson.OPT_PASSTHROUGH_SUBCLASS))
+
+    def mask(self, ctx: SearchContext) -> np.ndarray:
+        values = [v for v in self.resolve_values(ctx) if v is not None]
+        column = ctx.column(self.field)
+        if isinstance(column, KeywordColumn) and self.field not in ("_id", "_index"):
+            ids = column.dictionary.ids
+            found = [ids[t] for t in map(_keyword_text, values) if t in ids]
+            if not found:
+                return ctx.none().mask
+            postings = [column.postings[i] for i in found]
+            return ctx.mask_of(np.concatenate(postings) if len(postings) > 1 else postings[0])
         mask = np.zeros(ctx.maxdoc, dtype=bool)
         for value in values:
-            if value is None:
-                continue
             mask |= ctx.term_mask(self.field, value)
-        return Matches(mask, None, 1.0)
+        return mask
+
+    def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+        return Matches(self.mask(ctx) & ctx.live, None, 1.0)
+
+    def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        if not (self.mask(ctx) & ctx.live)[ordinal]:
+            return Explanation.no_match(f"{self.lucene_string()} doesn't match id {ordinal}")
+        return constant_explanation(self.lucene_string(), boost)
+
+    def lucene_string(self) -> str:
+        values = self.values if self.values is not None else []
+        return f"{self.field}:({' '.join(_keyword_text(v) for v in values)})"
+
+
+def _keyword_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _extract(node: Any, path: list[str]) -> list[Any]:

@@ -1,0 +1,189 @@
+"""Compiled features and feature sets: stored elements made ready to become queries.
+
+Compiling a feature checks its template once (mustache syntax, expression grammar); it
+happens when an element is stored (the plugin's pre-check) and when a set or model is
+loaded into the cache. *Preparing* a feature turns it into what runs for one search: the
+mustache template rendered with the ``sltr`` params and parsed as a query, or the derived
+expression bound to its numeric params.
+
+Template languages: ``mustache`` (default) and ``derived_expression``. ``script_feature``
+and script languages run Painless in OpenSearch, which the embedded engine cannot execute:
+they are refused with an error when the element is stored, never approximated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import codec, mustache
+from ..errors import IllegalArgumentError, OpenSearchError, QueryShardError
+from ..queries import Query, parse_query
+from .elements import StoredFeature, StoredFeatureSet
+from .expressions import Expression, compile_expression
+
+
+@dataclass
+class DerivedInputs:
+    """A derived feature ready to evaluate: its expression and where each variable comes from."""
+
+    expression: Expression
+    params: dict[str, float]  # numeric sltr params used as variables
+    ordinals: dict[str, int]  # variables that are features of the set
+
+
+Prepared = Query | DerivedInputs | None  # None: an inactive feature (never matches)
+
+
+def _check_params(name: str, declared: list[str], params: dict[str, Any] | None) -> None:
+    missing = [p for p in declared if params is None or p not in params]
+    if missing:
+        raise IllegalArgumentError(f"Missing required param(s): [{','.join(missing)}]")
+
+
+class TemplateFeature:
+    """A ``mustache`` feature: the rendered template is the feature's query."""
+
+    def __init__(self, stored: StoredFeature) -> None:
+        self.name = stored.name
+        self.params = list(stored.params)
+        self.text = stored.template_text
+        try:
+            self.tree = mustache.parse(self.text)
+        except mustache.MustacheError as exc:
+            cause = exc.caused_by or exc
+            raise IllegalArgumentError(cause.reason, caused_by=cause) from None
+
+    def validate(self, feature_set: CompiledFeatureSet) -> None:
+        """Templates are only checked when rendered."""
+
+    def prepare(self, params: dict[str, Any], feature_set: CompiledFeatureSet) -> Query:
+        _check_params(self.name, self.params, params)
+        rendered = mustache.render(self.tree, params)
+        try:
+            return parse_query(codec.loads(rendered))
+        except OpenSearchError as exc:
+            raise QueryShardError(
+                f"Cannot create query while parsing feature [{self.name}]", caused_by=exc
+            ) from None
+
+    def ram_bytes(self) -> int:
+        return (
+            96 + 2 * len(self.name) + sum(40 + 2 * len(p) for p in self.params) + 4 * len(self.text)
+        )
+
+
+class DerivedFeature:
+    """A ``derived_expression`` feature: arithmetic over earlier features and numeric params."""
+
+    def __init__(self, stored: StoredFeature) -> None:
+        self.name = stored.name
+        self.params = list(stored.params)
+        self.expression = compile_expression(stored.template_text)
+
+    def validate(self, feature_set: CompiledFeatureSet) -> None:
+        for var in self.expression.variables:
+            is_feature = feature_set.has_feature(var)
+            if not is_feature and var not in self.params:
+                raise IllegalArgumentError(
+                    f"Derived feature [{self.name}] refers to unknown feature or parameter: [{var}]"
+                )
+            if is_feature and var in self.params:
+                raise IllegalArgumentError(
+                    f"Duplicate name {var} . Cannot be used as both feature name and query "
+                    "parameter name"
+                )
+
+    def prepare(self, params: dict[str, Any], feature_set: CompiledFeatureSet) -> DerivedInputs:
+        _check_params(self.name, self.params, params)
+        values: dict[str, float] = {}
+        ordinals: dict[str, int] = {}
+        for var in self.expression.variables:
+            if var in self.params:
+                value = params[var]
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise IllegalArgumentError(f"parameter: {var} expected to be of type Double")
+                values[var] = float(value)
+            else:
+                ordinals[var] = feature_set.ordinal(var)
+        return DerivedInputs(self.expression, values, ordinals)
+
+    def ram_bytes(self) -> int:
+        return 96 + 2 * len(self.name) + 4 * len(self.expression.source)
+
+
+CompiledFeature = TemplateFeature | DerivedFeature
+
+
+def compile_feature(stored: StoredFeature) -> CompiledFeature:
+    language = stored.template_language
+    if language == "mustache":
+        return TemplateFeature(stored)
+    if language == "derived_expression":
+        return DerivedFeature(stored)
+    if language == "script_feature":
+        raise IllegalArgumentError(
+            f"Feature [{stored.name}] uses template_language [script_feature], which runs a "
+            "Painless script: the embedded engine cannot execute scripts. Express it as a "
+            "mustache query template or a derived_expression."
+        )
+    raise IllegalArgumentError(
+        f"Feature [{stored.name}] uses template_language [{language}], a script language the "
+        "embedded engine cannot execute; use [mustache] or [derived_expression]."
+    )
+
+
+class CompiledFeatureSet:
+    """Features in ordinal order (the order of the stored ``features`` array)."""
+
+    def __init__(self, name: str, features: list[CompiledFeature]) -> None:
+        self._name = name
+        self.features = features
+        self._ordinals = {f.name: i for i, f in enumerate(features)}
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def size(self) -> int:
+        return len(self.features)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    def has_feature(self, name: str) -> bool:
+        return name in self._ordinals
+
+    def ordinal(self, name: str) -> int:
+        ordinal = self._ordinals.get(name)
+        if ordinal is None:
+            raise IllegalArgumentError(f"Unknown feature [{name}]")
+        return ordinal
+
+    def validate(self) -> None:
+        for feature in self.features:
+            feature.validate(self)
+
+    def check_active(self, active: list[str] | None) -> None:
+        for name in active or []:
+            if not self.has_feature(name):
+                raise IllegalArgumentError(
+                    f"Feature: [{name}] provided in active_features does not exist"
+                )
+
+    def prepare(self, params: dict[str, Any], active: list[str] | None = None) -> list[Prepared]:
+        """One prepared entry per feature; features outside a non-empty ``active`` are None."""
+        wanted = set(active) if active else None
+        return [
+            None if wanted is not None and f.name not in wanted else f.prepare(params, self)
+            for f in self.features
+        ]
+
+    def ram_bytes(self) -> int:
+        return 64 + 8 * len(self._ordinals) + sum(f.ram_bytes() for f in self.features)
+
+
+def compile_featureset(stored: StoredFeatureSet) -> CompiledFeatureSet:
+    return CompiledFeatureSet(stored.name, [compile_feature(f) for f in stored.features])

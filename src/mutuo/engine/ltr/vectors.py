@@ -1,0 +1,85 @@
+"""Feature vectors for a set of documents: every feature query executed once over the set.
+
+For the documents of a window (a rescore window, the hits being logged, or every live
+document when ``sltr`` is the main query) the result is a float32 matrix, one row per
+document and one column per feature in ordinal order, plus which cells matched. A feature
+query runs once with ``SearchContext.domain`` set to the window, so queries that can
+restrict their work to those documents do; derived features are evaluated column-wise
+from the columns before them, as the plugin scores features in ordinal order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..queries import Query
+from ..search_context import SearchContext
+from .features import DerivedInputs, Prepared
+
+
+@dataclass
+class FeatureMatrix:
+    values: np.ndarray  # float32 (docs, features): the score, or the default where unmatched
+    matched: np.ndarray  # bool (docs, features)
+
+
+def compute_features(
+    ctx: SearchContext,
+    ordinals: np.ndarray,
+    prepared: list[Prepared],
+    missing_value: float,
+    boost: float = 1.0,
+) -> FeatureMatrix:
+    """Feature values of ``ordinals``; unmatched cells hold ``missing_value``.
+
+    ``boost`` (the ``sltr`` boost) scales every feature query's score, as the plugin passes
+    it to each feature's weight. Derived features see earlier columns as the model would
+    (unmatched = ``missing_value``) and always match.
+    """
+    count = len(ordinals)
+    values = np.full((count, len(prepared)), missing_value, dtype=np.float32)
+    matched = np.zeros((count, len(prepared)), dtype=bool)
+    saved_domain = ctx.domain
+    ctx.domain = ordinals
+    try:
+        for column, feature in enumerate(prepared):
+            if feature is None:
+                continue
+            if isinstance(feature, Query):
+                _query_column(ctx, ordinals, feature, boost, values[:, column], matched[:, column])
+            else:
+                values[:, column] = _derived_column(feature, values, count)
+                matched[:, column] = True
+    finally:
+        ctx.domain = saved_domain
+    return FeatureMatrix(values, matched)
+
+
+def _query_column(
+    ctx: SearchContext,
+    ordinals: np.ndarray,
+    query: Query,
+    boost: float,
+    out_values: np.ndarray,
+    out_matched: np.ndarray,
+) -> None:
+    matches = query.run(ctx, scoring=True)
+    hit = matches.mask[ordinals]
+    if matches.scores is None:
+        scores = np.full(len(ordinals), matches.constant, dtype=np.float32)
+    else:
+        scores = matches.scores[ordinals].astype(np.float32, copy=False)
+    if boost != 1.0:
+        scores = scores * np.float32(boost)
+    out_values[hit] = scores[hit]
+    out_matched[:] = hit
+
+
+def _derived_column(inputs: DerivedInputs, values: np.ndarray, count: int) -> np.ndarray:
+    bindings = {name: np.asarray(value, dtype=np.float64) for name, value in inputs.params.items()}
+    for name, ordinal in inputs.ordinals.items():
+        bindings[name] = values[:, ordinal].astype(np.float64)
+    result = inputs.expression.evaluate(bindings)
+    return np.broadcast_to(result, (count,)).astype(np.float32)

@@ -1,0 +1,157 @@
+"""``geo_distance``: documents with a point within ``distance`` of an origin (arc).
+
+Only the documents still in play (inside a ``bool``: those the other clauses kept) are
+looked at; a latitude/longitude bounding box of the circle cheaply discards most of
+them, and the arc distance (Lucene's sloppy haversine on quantised points, as
+OpenSearch measures it) decides for the rest. Scores a constant (the boost).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import geo
+from ..columns import GeoColumn
+from ..docvalues import prepared_points
+from ..errors import ParsingError, QueryShardError
+from ..explanation import Explanation
+from ..fields import GEO_POINT
+from ..search_context import SearchContext
+from . import Matches, Query, parse_common, register
+from .term import constant_explanation
+
+_OPTIONS = {
+    "distance",
+    "distance_type",
+    "validation_method",
+    "ignore_unmapped",
+    "unit",
+    "optimize_bbox",
+}
+
+
+@register("geo_distance")
+class GeoDistance(Query):
+    cost = 3
+
+    def __init__(self, field: str, lat: float, lon: float, meters: float) -> None:
+        self.field = field
+        self.lat = lat
+        self.lon = lon
+        self.meters = meters
+        self.ignore_unmapped = False
+
+    @classmethod
+    def parse(cls, body: Any) -> Query:
+        if not isinstance(body, dict):
+            raise ParsingError("[geo_distance] query malformed, no start_object after query name")
+        fields = [k for k in body if k not in _OPTIONS and k not in ("boost", "_name")]
+        if len(fields) != 1:
+            raise ParsingError(
+                "[geo_distance] requires exactly one geo_point field"
+                if not fields
+                else f"[geo_distance] query doesn't support multiple fields, found [{fields[0]}] and [{fields[1]}]"
+            )
+        if "distance" not in body:
+            raise ParsingError("geo_distance requires 'distance' to be specified")
+        field = fields[0]
+        validate = str(body.get("validation_method", "STRICT")).upper() == "STRICT"
+        try:
+            lat, lon = geo.parse_point(body[field], validate=validate)
+            unit = str(body.get("unit", "m"))
+            meters = geo.parse_distance(body["distance"], unit)
+        except geo.GeoParseError as exc:
+            raise ParsingError(str(exc)) from None
+        if meters <= 0:
+            raise ParsingError(f"[distance] must be greater than 0, found [{body['distance']}]")
+        distance_type = str(body.get("distance_type", "arc")).lower()
+        if distance_type not in ("arc", "plane"):
+            raise ParsingError(f"No distance type match [{distance_type}]")
+        query = cls(field, lat, lon, meters)
+        parse_common(query, body, set(_OPTIONS) | {field}, "geo_distance")
+        query.ignore_unmapped = bool(body.get("ignore_unmapped", False))
+        return query
+
+    def filter_key(self, ctx: SearchContext) -> Any:
+        return self.body_filter_key()
+
+    def column(self, ctx: SearchContext) -> GeoColumn | None:
+        mapper = ctx.mapper(self.field)
+        if mapper is None or mapper.kind != GEO_POINT:
+            if mapper is None and self.ignore_unmapped:
+                return None
+            if mapper is None:
+                raise QueryShardError(
+                    f"failed to find geo field [{self.field}]", index=ctx.index.name
+                )
+            raise QueryShardError(
+                f"field [{self.field}] is not a geo_point field", index=ctx.index.name
+            )
+        column = ctx.shard.column(mapper.path)
+        return column if isinstance(column, GeoColumn) else None
+
+    def mask(self, ctx: SearchContext) -> np.ndarray:
+        column = self.column(ctx)
+        out = np.zeros(ctx.maxdoc, dtype=bool)
+        if column is None:
+            return out
+        domain = ctx.domain_mask()
+        ords = np.flatnonzero(ctx.live if domain is None else (domain & ctx.live))
+        lat, lon = column.lat.view()[ords], column.lon.view()[ords]
+        near = self._in_box(lat, lon)
+        ords, lat, lon = ords[near], lat[near], lon[near]
+        if len(ords):
+            points = prepared_points(ctx, column, self.field_path(ctx))
+            out[ords[points.meters(self.lat, self.lon, ords) <= self.meters]] = True
+        if column.mv_docs.n:
+            mv_lat, mv_lon = column.mv_lat.view(), column.mv_lon.view()
+            near_mv = geo.haversin_meters(self.lat, self.lon, mv_lat, mv_lon) <= self.meters
+            out[column.mv_docs.view()[near_mv]] = True
+        return out
+
+    def field_path(self, ctx: SearchContext) -> str:
+        mapper = ctx.mapper(self.field)
+        assert mapper is not None
+        return mapper.path
+
+    def _in_box(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """A box containing the circle (a superset: the arc test decides)."""
+        dlat = math.degrees(self.meters / geo.EARTH_MEAN_RADIUS) * 1.0001
+        low, high = self.lat - dlat, self.lat + dlat
+        if low <= -90 or high >= 90:
+            return ~np.isnan(lat)
+        dlon = (
+            math.degrees(
+                math.asin(
+                    min(
+                        1.0,
+                        math.sin(math.radians(dlat))
+                        / max(math.cos(math.radians(max(abs(low), abs(high)))), 1e-12),
+                    )
+                )
+            )
+            * 1.0001
+        )
+        box = (lat >= low) & (lat <= high)
+        west, east = self.lon - dlon, self.lon + dlon
+        if west < -180 or east > 180:
+            return box & ((lon >= _wrap(west)) | (lon <= _wrap(east)))
+        return box & (lon >= west) & (lon <= east)
+
+    def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+        return Matches(self.mask(ctx) & ctx.live, None, 1.0)
+
+    def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
+        if not (self.mask(ctx) & ctx.live)[ordinal]:
+            return Explanation.no_match(f"{self.lucene_string()} doesn't match id {ordinal}")
+        return constant_explanation(self.lucene_string(), boost)
+
+    def lucene_string(self) -> str:
+        return f"{self.field}:{self.field} latitude={self.lat} longitude={self.lon} distance={self.meters}"
+
+
+def _wrap(lon: float) -> float:
+    return ((lon + 180) % 360) - 180

@@ -1,0 +1,1 @@
+"""Ranking quality: metrics, datasets (LETOR) and evaluations with reproducible commands."""
