@@ -165,3 +165,50 @@ def test_apply_through_the_cli_prints_the_plan(tmp_path: Path, project: Path) ->
         assert client.indices.exists_alias(name="mutuo-deadletter")
     finally:
         client.close()
+
+
+def test_a_mapping_change_reindexes_behind_the_alias_keeping_versions(
+    memory_client: OpenSearch, project: Path
+) -> None:
+    apply(memory_client, project)
+    for i in range(1203):  # more than one page of the copy
+        memory_client.index(
+            index="viewer_state",
+            id=f"m{i}",
+            body={"member_id": f"m{i}", "seen_ids": [f"x{i}"]},
+            version=10 + i,
+            version_type="external",
+        )
+    memory_client.indices.refresh(index="viewer_state")
+    edit_json(
+        project / "index_templates/viewer_state.json",
+        lambda b: b["template"]["mappings"]["properties"].update(muted_ids={"type": "keyword"}),
+    )
+    log = apply(memory_client, project)
+    assert any("copied 1203 documents viewer_state-v1 -> viewer_state-v2" in line for line in log)
+    assert list(memory_client.indices.get_alias(name="viewer_state")) == ["viewer_state-v2"]
+    assert memory_client.get(index="viewer_state", id="m7")["_version"] == 17  # versions kept
+    assert memory_client.count(index="viewer_state")["count"] == 1203
+    memory_client.index(
+        index="viewer_state", id="m1", body={"member_id": "m1", "muted_ids": ["m2"]}
+    )  # the new field
+    with pytest.raises(Exception, match="cluster_block_exception"):  # the old one is kept read-only
+        memory_client.index(index="viewer_state-v1", id="m1", body={"member_id": "m1"})
+    assert set(plan_of(memory_client, project).values()) == {"unchanged"}
+
+
+def test_a_second_reindex_drops_the_version_before_the_previous_one(
+    memory_client: OpenSearch, project: Path
+) -> None:
+    apply(memory_client, project)
+    for field in ("muted_ids", "hidden_ids"):
+        edit_json(
+            project / "index_templates/viewer_state.json",
+            lambda b, f=field: b["template"]["mappings"]["properties"].update(
+                {f: {"type": "keyword"}}
+            ),
+        )
+        apply(memory_client, project)
+    assert list(memory_client.indices.get_alias(name="viewer_state")) == ["viewer_state-v3"]
+    assert memory_client.indices.exists(index="viewer_state-v2")  # kept for a rollback
+    assert not memory_client.indices.exists(index="viewer_state-v1")

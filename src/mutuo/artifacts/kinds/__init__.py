@@ -1,17 +1,28 @@
-"""Artifact kinds in apply order: templates before the indices created from them.
+"""Artifact kinds in apply order: what an artifact refers to is installed before it.
 
-Issue 7 adds stored scripts, search pipelines and LTR feature sets here: one module each
-implementing :class:`mutuo.artifacts.model.ArtifactKind`, one line in :data:`KINDS`.
+A new kind is one module implementing :class:`mutuo.artifacts.model.ArtifactKind` and
+one line in :data:`KINDS`.
 """
 
 from __future__ import annotations
 
 from ..model import ArtifactKind
-from . import component_templates, index_templates, indices, sync_mappings
+from . import (
+    component_templates,
+    index_templates,
+    indices,
+    ltr_featuresets,
+    search_pipelines,
+    search_templates,
+    sync_mappings,
+)
 
 KINDS: list[ArtifactKind] = [
     component_templates.KIND,
+    search_pipelines.KIND,  # before the index templates whose settings may name them
     index_templates.KIND,
+    ltr_featuresets.KIND,
+    search_templates.KIND,  # after the feature sets their sltr queries name
     sync_mappings.KIND,
     indices.KIND,
 ]

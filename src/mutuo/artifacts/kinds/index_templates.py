@@ -12,16 +12,16 @@ from __future__ import annotations
 import copy
 import fnmatch
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from opensearchpy import OpenSearch, TransportError
+from opensearchpy import OpenSearch
 
-from ... import client as client_mod
 from ..compose import compose, digest, field_specs, layout_digest
 from ..model import Artifact, ArtifactSet, PlanItem, Problem, load_folder, pointer
 from . import component_templates
-from .remote import index_template, mutuo_meta
+from .remote import index_template, mutuo_meta, scratch_engine, try_install
 from .shapes import check_template_block
 
 NAME = "index_template"
@@ -89,6 +89,7 @@ class IndexTemplates:
         for a in artifacts.of(NAME):
             problems += _check_shape(a, components)
         problems += _check_aliases(artifacts)
+        problems += _check_pipelines(artifacts)
         problems += _check_priorities(artifacts)
         if not problems:
             problems += _check_accepted(artifacts)
@@ -175,6 +176,24 @@ def _check_knn_setting(a: Artifact, components: dict[str, Any]) -> list[Problem]
     return []
 
 
+def _check_pipelines(artifacts: ArtifactSet) -> list[Problem]:
+    """``index.search.default_pipeline`` must name a pipeline of scripts/pipelines/."""
+    pipelines = {a.name for a in artifacts.of("search_pipeline")} | {"_none"}
+    problems = []
+    for m in managed(artifacts).values():
+        name = m.settings.get("index.search.default_pipeline")
+        if name is not None and name not in pipelines:
+            where = pointer("template", "settings")
+            problems.append(
+                Problem(
+                    m.template.path,
+                    where,
+                    f"default search pipeline {name!r} is not defined in scripts/pipelines/",
+                )
+            )
+    return problems
+
+
 def _check_aliases(artifacts: ArtifactSet) -> list[Problem]:
     problems = []
     templates = artifacts.of(NAME)
@@ -241,44 +260,36 @@ def _check_priorities(artifacts: ArtifactSet) -> list[Problem]:
 def _check_accepted(artifacts: ArtifactSet) -> list[Problem]:
     """Install everything into an in-memory embedded engine: what it refuses, with the
     engine's own error, is reported against the file that caused it."""
-    problems = []
+    problems: list[Problem] = []
     components = artifacts.bodies(component_templates.NAME)
-    engine = client_mod.connect("embedded://:memory:")
-    try:
+    with scratch_engine() as engine:
         for c in artifacts.of(component_templates.NAME):
-            problems += _try(
+            problems += try_install(
                 c,
                 pointer("template"),
-                lambda c=c: engine.cluster.put_component_template(name=c.name, body=c.body),
+                partial(engine.cluster.put_component_template, name=c.name, body=c.body),
             )
         if problems:
             return problems
+        for pipeline in artifacts.of("search_pipeline"):  # referenced by index settings
+            engine.transport.perform_request(
+                "PUT",
+                f"/_search/pipeline/{pipeline.name}",
+                body=pipeline.body,
+                params={"ignore": 400},
+            )
         for m in managed(artifacts).values():
             body = desired_body(m, components)
             at = pointer("template")
-            problems += _try(
+            problems += try_install(
                 m.template,
                 at,
-                lambda m=m, body=body: engine.indices.put_index_template(
-                    name=m.template.name, body=body
-                ),
+                partial(engine.indices.put_index_template, name=m.template.name, body=body),
             )
-            problems += _try(
-                m.template, at, lambda m=m: engine.indices.create(index=f"{m.alias}-v1")
+            problems += try_install(
+                m.template, at, partial(engine.indices.create, index=f"{m.alias}-v1")
             )
-    finally:
-        engine.close()
     return problems
-
-
-def _try(a: Artifact, at: str, call: Any) -> list[Problem]:
-    try:
-        call()
-    except TransportError as exc:
-        info = exc.info if isinstance(exc.info, dict) else {}
-        reason = (info.get("error") or {}).get("reason", str(exc.error))
-        return [Problem(a.path, at, f"refused by the engine: {exc.error}: {reason}")]
-    return []
 
 
 KIND = IndexTemplates()
