@@ -15,9 +15,9 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 RUN pip install .
 
-# mutuo validate/apply and the sync read these from the working directory.
-COPY index_templates ./index_templates
-COPY sync ./sync
+# mutuo validate/apply and the sync read the artifacts (index_templates/, sync/, scripts/,
+# ltr_models/) from the working directory: the whole context (see .dockerignore).
+COPY . .
 
 RUN useradd --create-home --uid 1000 mutuo && mkdir /state && chown mutuo /state
 USER mutuo
