@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +17,7 @@ from click.testing import CliRunner
 from mutuo.cli.app import cli
 from mutuo.demo.changelog import write_population
 from mutuo.sync.changelog import ChangeLogWriter
+from mutuo.sync.state import read_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,3 +79,44 @@ def test_sync_run_refuses_an_unknown_source(project: Path) -> None:
         ],
     )
     assert result.exit_code != 0 and "unknown sync source" in str(result.exception)
+
+
+def test_sigterm_drains_checkpoints_and_exits_cleanly(project: Path) -> None:
+    """The worker process, following the log, stops on SIGTERM with everything read
+    acknowledged and checkpointed."""
+    log, state = project / ".mutuo/changes.jsonl", project / ".mutuo/sync/profiles"
+    write_population(log, 30)
+    engine = f"embedded://{project / 'engine'}"
+    assert CliRunner().invoke(cli, ["--opensearch-url", engine, "apply"]).exit_code == 0
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    code = "import sys; from mutuo.cli import main; sys.argv = ['mutuo', *sys.argv[1:]]; main()"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "--opensearch-url",
+            engine,
+            "sync",
+            "run",
+            "--silent",
+            "--batch-size",
+            "8",
+        ],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 300
+    while (read_checkpoint(state) or {}).get("position", {}).get("offset") != log.stat().st_size:
+        assert proc.poll() is None and time.monotonic() < deadline, "the worker did not catch up"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert b"stopped: 30 changes" in out
+    assert read_checkpoint(state)["stats"]["totals"]["indexed"] == 30
