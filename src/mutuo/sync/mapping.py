@@ -26,6 +26,7 @@ class MappedDoc:
     text: str | None  # the text to embed; None when the mapping embeds nothing or it is empty
     visible: bool  # whether recommendation may show this member
     source_time: float
+    source: dict[str, Any] | None = None  # the source document (JSON-safe), for dead letters
 
 
 _MISSING = object()
@@ -75,6 +76,7 @@ class Mapper:
             self.text(fields),
             visible,
             change.source_time,
+            document,
         )
 
     def _fields(self, document: dict[str, Any]) -> dict[str, Any]:

@@ -252,7 +252,7 @@ class Sink:
             raise SinkError(
                 f"the alias {self.mapping.index!r} does not exist: run `mutuo apply` first"
             )
-        document = None if doc.delete else doc.fields
+        document = None if doc.delete else doc.source
         out.dead.append(
             DeadLetter(
                 doc.doc_id,

@@ -222,6 +222,7 @@ def test_a_document_the_engine_refuses_goes_to_the_dead_letter_index(
     entry = letters[0]["_source"]
     assert entry["stage"] == "index" and entry["error"]["type"] == "mapper_parsing_exception"
     assert entry["document"]["age_min"] == "twenty" and entry["version"] == 1
+    assert entry["document"]["headline"] == "bad headline"  # the source document as it came
     write(
         applied, mapping, member("bad", 1, age_min="twenty")
     )  # replayed: same entry, no duplicate
