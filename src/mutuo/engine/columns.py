@@ -428,7 +428,6 @@ class VectorColumn(Column):
         self.dimension = dimension
         self.matrix = Growable(np.float32, 0.0, width=dimension)
         self.has = Growable(np.bool_, False)
-        self.listeners: list[Callable[[np.ndarray], None]] = []
 
     def resize(self, maxdoc: int) -> None:
         self.matrix.resize(maxdoc)

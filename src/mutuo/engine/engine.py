@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import codec, ltr, vectors
+from . import codec, ltr, snapshot, vectors
 from .api import (
     aliases,
     cluster,
@@ -40,9 +40,12 @@ from .index import Index
 from .lock import WriterLock
 from .router import Request, Response, Router
 from .shard import PendingOp
-from .store import Store
+from .store import DocRow, Store
 
 log = logging.getLogger("mutuo.engine")
+
+SNAPSHOT_CHECK_S = 600.0  # how often the refresher considers writing snapshots
+SNAPSHOT_MIN_CHANGES = 1000
 
 _GLOBAL_PARAMS = ("pretty", "human", "error_trace", "filter_path")
 
@@ -93,6 +96,7 @@ class Engine:
         for register in api_modules():
             register(self.router, self)
         self._load()
+        self._last_snapshot_check = time.monotonic()
         self._stop = threading.Event()
         self._refresher = threading.Thread(
             target=self._refresh_loop, name="mutuo-refresh", daemon=True
@@ -105,15 +109,48 @@ class Engine:
         for name, uuid, meta in self.store.indices():
             index = Index.from_metadata(name, uuid, meta)
             self._attach(index)
-            for row in self.store.docs(uuid):
-                index.load_row(row)
-                if not row.deleted and row.source is not None:
-                    parsed = index.mapping.parse_document(codec.loads(row.source), row.id)
-                    index.shard.enqueue(PendingOp(row.id, row.seq_no, row.version, parsed.values))
+            if self.path is not None and snapshot.restore(self.path, index):
+                self._replay_newer(index)
+            else:
+                self._replay_all(index)
             index.refresh()
             self.indices[name] = index
             for hook in self.open_hooks:
                 hook(index)
+
+    def _replay_all(self, index: Index) -> None:
+        """Index every live stored document again (no usable snapshot)."""
+        for row in self.store.docs(index.uuid):
+            index.load_row(row)
+            if not row.deleted and row.source is not None:
+                self._enqueue_row(index, row.id, row.seq_no, row.version, row.source)
+
+    def _replay_newer(self, index: Index) -> None:
+        """Bring a restored snapshot up to the store: re-index what changed since."""
+        shard = index.shard
+        seq_nos = shard.seq_nos.view()
+        stale: list[DocRow] = []
+        live_in_store: set[str] = set()
+        for row in self.store.docs(index.uuid, with_source=False):
+            index.load_row(row)
+            if row.deleted:
+                continue
+            live_in_store.add(row.id)
+            ordinal = shard.id_to_ord.get(row.id)
+            if ordinal is None or int(seq_nos[ordinal]) != row.seq_no:
+                stale.append(row)
+        for doc_id in [d for d in shard.id_to_ord if d not in live_in_store]:
+            shard.enqueue(PendingOp(doc_id, -1, 0, None))  # a delete: no new ordinal
+        for start in range(0, len(stale), 1000):
+            chunk = stale[start : start + 1000]
+            sources = self.store.sources(index.uuid, [row.id for row in chunk])
+            for row in chunk:
+                self._enqueue_row(index, row.id, row.seq_no, row.version, sources[row.id])
+
+    @staticmethod
+    def _enqueue_row(index: Index, doc_id: str, seq_no: int, version: int, source: bytes) -> None:
+        parsed = index.mapping.parse_document(codec.loads(source), doc_id)
+        index.shard.enqueue(PendingOp(doc_id, seq_no, version, parsed.values))
 
     def reload(self) -> None:
         """Drop every in-memory structure and rebuild it from the store."""
@@ -135,6 +172,7 @@ class Engine:
         with self.lock:
             for hook in self.close_hooks:
                 hook()
+            self._save_snapshots(force=True)
             self.store.close()
             if self._writer_lock:
                 self._writer_lock.release()
@@ -154,6 +192,26 @@ class Engine:
                             index.refresh()
                         except Exception:  # keep refreshing other indices
                             log.exception("periodic refresh of [%s] failed", index.name)
+                if now - self._last_snapshot_check >= SNAPSHOT_CHECK_S:
+                    self._last_snapshot_check = now
+                    self._save_snapshots(force=False)
+
+    def _save_snapshots(self, force: bool) -> None:
+        """Snapshot indices with enough changes (every index with any change when forced)."""
+        if self.path is None:
+            return
+        for index in list(self.indices.values()):
+            shard = index.shard
+            threshold = 1 if force else max(SNAPSHOT_MIN_CHANGES, shard.maxdoc // 20)
+            if shard.changes_since_snapshot < threshold and not (
+                force and not snapshot.path_for(self.path, index.uuid).exists()
+            ):
+                continue
+            try:
+                index.refresh()
+                snapshot.save(self.path, index)
+            except Exception:  # derived data: the store still has everything
+                log.exception("snapshot of [%s] failed", index.name)
 
     # -- request entry point -----------------------------------------------------------
 
@@ -331,6 +389,8 @@ class Engine:
         del self.indices[index.name]
         for hook in (*self.unload_hooks, *self.delete_hooks):
             hook(index)
+        if self.path is not None:
+            snapshot.remove(self.path, index.uuid)
 
     def save_metadata(self, index: Index) -> None:
         with self.store.transaction() as tx:

@@ -54,6 +54,7 @@ class Shard:
         self.pending: list[PendingOp] = []
         self.generation = 0
         self.num_deleted = 0
+        self.changes_since_snapshot = 0  # applied operations not yet in a snapshot
         self.cache: dict[Any, Any] = {}  # per-generation caches (filters, stats)
         # called after each refresh with (new ordinals, deleted ordinals) and after
         # compaction; the vector structures subscribe here
@@ -81,6 +82,7 @@ class Shard:
         if not self.pending:
             return False
         ops, self.pending = self.pending, []
+        self.changes_since_snapshot += len(ops)
         start = self.maxdoc
         deleted: list[int] = []
         added: list[tuple[int, dict[str, list[Any]]]] = []

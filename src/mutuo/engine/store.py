@@ -108,17 +108,24 @@ class Store:
             rows = self._db.execute("SELECT name, uuid, metadata FROM indices").fetchall()
         return [(name, uuid, codec.loads(meta)) for name, uuid, meta in rows]
 
-    def docs(self, uuid: str) -> Iterator[DocRow]:
-        """Every document row of an index (tombstones included), in sequence-number order."""
+    def docs(self, uuid: str, with_source: bool = True) -> Iterator[DocRow]:
+        """Every document row of an index (tombstones included), in sequence-number order.
+
+        Rows are streamed in chunks (an index's sources need not fit in memory twice);
+        ``with_source=False`` reads only the version metadata.
+        """
+        source = "source" if with_source else "NULL"
         with self._lock:
             cursor = self._db.execute(
-                "SELECT id, seq_no, primary_term, version, deleted, deleted_at, source, routing "
+                f"SELECT id, seq_no, primary_term, version, deleted, deleted_at, {source}, routing "
                 "FROM docs WHERE idx = ? ORDER BY seq_no",
                 (uuid,),
             )
-            rows = cursor.fetchall()
-        for row in rows:
-            yield DocRow(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6], row[7])
+            while rows := cursor.fetchmany(2000):
+                for row in rows:
+                    yield DocRow(
+                        row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6], row[7]
+                    )
 
     def source(self, uuid: str, doc_id: str) -> bytes | None:
         with self._lock:
