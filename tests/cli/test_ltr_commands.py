@@ -40,12 +40,22 @@ def _write_fold(folder: Path, rng: np.random.Generator) -> None:
 
 def test_eval_letor_reports_each_fold_and_the_mean(tmp_path: Path) -> None:
     _write_fold(tmp_path / "Fold1", np.random.default_rng(0))
-    result = CliRunner().invoke(cli, ["eval", "letor", str(tmp_path), "--folds", "1", "--json"])
+    args = ["eval", "letor", str(tmp_path), "--folds", "1", "--json", "--silent"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["queries_without_relevant_documents"] == "zero"
     assert [f["fold"] for f in report["folds"]] == [1]
-    assert set(report["mean"]) == {"xgboost_native", "lightgbm"}
+    assert set(report["mean"]) == {"engine", "xgboost_native", "lightgbm"}
     assert set(report["mean"]["lightgbm"]) == {"ndcg@1", "ndcg@3", "ndcg@5", "ndcg@10", "map"}
+    assert report["engine_equals_native"] is True
+    assert report["mean"]["engine"] == report["mean"]["xgboost_native"]
     # the signal is in features 1 and 2: both rankers beat the 0.5-ish of a random order
     assert report["mean"]["xgboost_native"]["ndcg@10"] > 0.7
+
+
+def test_eval_letor_help_names_the_ndcg_definition_flag() -> None:
+    result = CliRunner().invoke(cli, ["eval", "letor", "--help"])
+    assert result.exit_code == 0
+    assert "--empty-queries [zero|exclude]" in result.output
+    assert "2^label - 1" in result.output

@@ -5,15 +5,23 @@ A LETOR file has one judged document per line::
     2 qid:10032 1:0.056537 2:0.000000 ... 46:0.076923 #docid = GX029-35-5894638 inc = ...
 
 A dataset folder holds ``Fold1``..``Fold5``, each with ``train``, ``vali`` and ``test``
-files (optionally gzip-compressed). :func:`evaluate_folds` trains XGBoost LambdaMART
-(``rank:ndcg``, early stopping on ``vali``) and a LightGBM lambdarank baseline on each fold
-and scores both on ``test`` with NDCG@1/3/5/10 and MAP.
+files (optionally gzip-compressed). :func:`evaluate_fold` runs three systems on a fold and
+scores each on ``test`` with NDCG@1/3/5/10 and MAP:
+
+* ``engine``: the LTR plugin path on the embedded engine (:mod:`.letor_engine`): index,
+  feature set, ``ltr_log``, XGBoost LambdaMART trained on the logged features (early
+  stopping on ``vali``), ``_createmodel``, test queries ranked by an ``sltr`` rescore;
+* ``xgboost_native``: the same booster's own predictions on the test features;
+* ``lightgbm``: a LightGBM lambdarank baseline trained on the same split.
+
+The engine's rankings must equal the native ones; the report says whether they do.
 """
 
 from __future__ import annotations
 
 import gzip
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +29,16 @@ from typing import Any
 
 import numpy as np
 
+from ..client import connect
 from ..ltr.train import (
     RankingData,
     train_lightgbm_lambdarank,
     train_xgboost_lambdamart,
     xgboost_scores,
 )
-from .metrics import EmptyQueries, evaluate
+from . import letor_engine as engine_path
+from .letor_engine import EngineRanking, NoProgress, Progress
+from .metrics import EmptyQueries, evaluate, ranking
 
 _PAIR = re.compile(r"(\d+):(\S+)")
 
@@ -38,10 +49,15 @@ class LetorSplit:
     query_ids: np.ndarray  # int
     features: np.ndarray  # float32 (documents, features); feature id i is column i - 1
     doc_ids: list[str]
+    present: np.ndarray  # bool, like ``features``: was the feature id on the line
 
-    def ranking_data(self) -> RankingData:
-        names = [f"f{i + 1}" for i in range(self.features.shape[1])]
-        return RankingData(self.features, self.labels, self.query_ids, names)
+    def feature_names(self) -> list[str]:
+        return [f"f{i + 1}" for i in range(self.features.shape[1])]
+
+    def ranking_data(self, features: np.ndarray | None = None) -> RankingData:
+        """Training data of this split (``features`` replaces the file's, e.g. logged ones)."""
+        values = self.features if features is None else features
+        return RankingData(values, self.labels, self.query_ids, self.feature_names())
 
 
 @dataclass(frozen=True)
@@ -73,11 +89,13 @@ def read_split(path: Path, num_features: int | None = None) -> LetorSplit:
             doc_ids.append(_doc_id(comment) or f"{path.name}:{line_number}")
     width = num_features or max((max(r) for r in rows if r), default=0)
     features = np.zeros((len(rows), width), dtype=np.float32)
+    present = np.zeros((len(rows), width), dtype=bool)
     for i, row in enumerate(rows):
         for fid, value in row.items():
             if fid <= width:
                 features[i, fid - 1] = value
-    return LetorSplit(np.array(labels), np.array(qids), features, doc_ids)
+                present[i, fid - 1] = True
+    return LetorSplit(np.array(labels), np.array(qids), features, doc_ids, present)
 
 
 def _doc_id(comment: str) -> str | None:
@@ -113,34 +131,105 @@ def parse_folds(spec: str) -> list[int]:
     return out
 
 
-def evaluate_fold(fold: Fold, empty: EmptyQueries, seed: int = 0) -> dict[str, dict[str, float]]:
-    """Test-set metrics of XGBoost LambdaMART (native predictions) and LightGBM lambdarank."""
-    train, vali, test = (s.ranking_data() for s in (fold.train, fold.vali, fold.test))
-    booster = train_xgboost_lambdamart(train, vali, seed=seed)
-    lightgbm = train_lightgbm_lambdarank(train, vali, seed=seed)
+def evaluate_fold(
+    fold: Fold, empty: EmptyQueries, seed: int = 0, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Test-set metrics of the engine path, the same booster natively, and LightGBM."""
+    progress = progress or NoProgress()
+    started = time.perf_counter()
+    client = connect("embedded://:memory:")
+    try:
+        names = fold.train.feature_names()
+        engine_path.create_feature_set(client, names)
+        splits = {"train": fold.train, "vali": fold.vali, "test": fold.test}
+        indices = {name: f"letor-fold{fold.number}-{name}" for name in splits}
+        for name, split in splits.items():
+            engine_path.index_split(client, indices[name], split, progress)
+        train, vali = (
+            split.ranking_data(engine_path.log_features(client, indices[name], split, progress))
+            for name, split in (("train", fold.train), ("vali", fold.vali))
+        )
+        progress.stage("train xgboost and lightgbm", 2)
+        booster = train_xgboost_lambdamart(train, vali, seed=seed)
+        progress.advance()
+        lightgbm = train_lightgbm_lambdarank(train, vali, seed=seed)
+        progress.advance()
+        model = f"letor-fold{fold.number}"
+        engine_path.upload_model(client, model, booster)
+        ranked = engine_path.rank_queries(client, indices["test"], fold.test, model, progress)
+    finally:
+        client.close()
+    test = fold.test
     native = xgboost_scores(booster, test.features)
     baseline = np.asarray(lightgbm.predict(test.features, raw_score=True))
+    engine_scores = order_scores(ranked.orders, len(test.labels))
     return {
+        "documents": {name: len(split.labels) for name, split in splits.items()},
+        "test_queries": len(ranked.orders),
+        "trees": booster.num_boosted_rounds(),
+        "engine": evaluate(test.labels, engine_scores, test.query_ids, empty=empty),
         "xgboost_native": evaluate(test.labels, native, test.query_ids, empty=empty),
         "lightgbm": evaluate(test.labels, baseline, test.query_ids, empty=empty),
+        "engine_vs_native": compare(ranked, native, test),
+        "seconds": round(time.perf_counter() - started, 1),
     }
 
 
+def order_scores(orders: list[np.ndarray], rows: int) -> np.ndarray:
+    """Scores under which each query's rows rank exactly in the given order (-position)."""
+    scores = np.zeros(rows)
+    for order in orders:
+        scores[order] = -np.arange(len(order), dtype=np.float64)
+    return scores
+
+
+def compare(ranked: EngineRanking, native: np.ndarray, test: LetorSplit) -> dict[str, Any]:
+    """How the engine's scores and rankings compare with the booster's own (float32) ones.
+
+    The native ranking of a query is :func:`.metrics.ranking` of its scores: descending,
+    ties in file order, which is the engine's tie order (Lucene document order).
+    """
+    native_orders = [rows[ranking(native[rows])] for _qid, rows in engine_path.query_groups(test)]
+    same = sum(np.array_equal(a, b) for a, b in zip(ranked.orders, native_orders, strict=True))
+    difference = np.abs(ranked.scores.astype(np.float64) - native.astype(np.float64))
+    return {
+        "queries": len(native_orders),
+        "identical_rankings": int(same),
+        "rows": len(native),
+        "identical_scores": int(np.sum(ranked.scores == native.astype(np.float32))),
+        "max_abs_score_difference": float(np.max(difference)) if len(difference) else 0.0,
+    }
+
+
+def identical(fold_result: dict[str, Any]) -> bool:
+    check = fold_result["engine_vs_native"]
+    return bool(
+        check["identical_rankings"] == check["queries"]
+        and check["identical_scores"] == check["rows"]
+    )
+
+
 def evaluate_folds(
-    root: Path, folds: list[int], empty: EmptyQueries = "zero", seed: int = 0
+    root: Path,
+    folds: list[int],
+    empty: EmptyQueries = "zero",
+    seed: int = 0,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The per-fold and mean table for ``mutuo eval letor``."""
-    tables = [evaluate_fold(read_fold(root, number), empty, seed) for number in folds]
+    tables = [evaluate_fold(read_fold(root, number), empty, seed, progress) for number in folds]
+    systems = ("engine", "xgboost_native", "lightgbm")
     means = {
         system: {
             metric: round(float(np.mean([t[system][metric] for t in tables])), 4)
-            for metric in metrics
+            for metric in tables[0][system]
         }
-        for system, metrics in (tables[0].items() if tables else [])
+        for system in (systems if tables else ())
     }
     return {
         "dataset": str(root),
         "folds": [{"fold": n, **t} for n, t in zip(folds, tables, strict=True)],
         "mean": means,
+        "engine_equals_native": all(identical(t) for t in tables),
         "queries_without_relevant_documents": empty,
     }

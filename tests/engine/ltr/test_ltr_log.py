@@ -188,7 +188,6 @@ def test_log_specs_that_point_nowhere_fail_the_fetch_phase(
 
 
 def test_rescore_index_specs_log_the_sltr_rescorer(index: OpenSearch) -> None:
-    pytest.importorskip("mutuo.engine.features.rescore", reason="needs the rescore search feature")
     rescore = {
         "window_size": 1,
         "query": {"rescore_query": {"sltr": {"featureset": "s", "params": {"q": "rambo"}}}},
@@ -210,3 +209,44 @@ def test_rescore_index_specs_log_the_sltr_rescorer(index: OpenSearch) -> None:
     assert "rescore index [1] is out of bounds, only [1] rescore context(s) are available" in str(
         answer
     )
+
+
+def test_rescore_index_logs_raw_model_features_for_every_returned_hit(index: OpenSearch) -> None:
+    """The hit outside the rescore window is logged too; values are not normalised."""
+    sltr = {"sltr": {"model": "m", "params": {"q": "rambo"}}}
+    body = {
+        "query": {"match_all": {}},
+        "size": 2,
+        "rescore": [
+            {"window_size": 1, "query": {"rescore_query": {"match_all": {}}}},
+            {"window_size": 1, "query": {"rescore_query": sltr}},
+        ],
+        "ext": {"ltr_log": {"log_specs": {"name": "model", "rescore_index": 1}}},
+    }
+    hits = {h["_id"]: h for h in index.search(index="docs", body=body)["hits"]["hits"]}
+    title = index.search(index="docs", body={"query": {"match": {"title": "rambo"}}})
+    title_score = title["hits"]["hits"][0]["_score"]
+    assert logs({"hits": {"hits": list(hits.values())}}) == {
+        "1": [
+            {
+                "model": [
+                    {"name": "title", "value": title_score},
+                    {"name": "is_two"},
+                    {"name": "sum", "value": title_score},
+                ]
+            }
+        ],
+        "2": [
+            {
+                "model": [
+                    {"name": "title"},
+                    {"name": "is_two", "value": 1.0},
+                    {"name": "sum", "value": 1.0},
+                ]
+            }
+        ],
+    }
+    # doc 1 (the first rescorer's top: 1 + 1) was in the sltr window; the model scored the
+    # normalised value (title - 5) / 2, not the logged one. Doc 2 kept its 1.0.
+    assert hits["1"]["_score"] == pytest.approx(2 + (title_score - 5) / 2, rel=1e-6)
+    assert hits["2"]["_score"] == 1.0
