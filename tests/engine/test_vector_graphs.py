@@ -23,9 +23,12 @@ def _engine(client: OpenSearch) -> Engine:
 
 
 def _graph(client: OpenSearch, index: str = "people") -> FieldGraph:
+    """The field's graph, built by a first knn query if none was built or loaded yet."""
     engine = _engine(client)
     state = graphs_of(engine).for_index(engine.indices[index])
     assert state is not None
+    if state.graph("v") is None:
+        _knn_ids(client, np.ones(DIM, dtype=np.float32), k=1)
     graph = state.graph("v")
     assert graph is not None
     return graph
@@ -134,6 +137,7 @@ def test_reopening_loads_the_saved_graph_instead_of_rebuilding(engine_path: str)
     client = mutuo.connect(f"embedded://{engine_path}")
     _create(client)
     _index_docs(client, vectors)
+    _graph(client)  # a first knn query builds the graph
     client.close()
     saved = sorted(p.name for p in Path(engine_path, "vectors").rglob("*.faiss"))
     client = mutuo.connect(f"embedded://{engine_path}")
@@ -152,6 +156,7 @@ def test_a_stale_saved_graph_is_mapped_by_sequence_number(engine_path: str) -> N
     client = mutuo.connect(f"embedded://{engine_path}")
     _create(client)
     _index_docs(client, vectors)
+    _graph(client)  # a first knn query builds the graph
     engine = _engine(client)
     graphs_of(engine).save(graphs_of(engine).for_index(engine.indices["people"]))  # type: ignore[arg-type]
     stale = Path(engine_path).parent / "stale-vectors"
@@ -191,6 +196,7 @@ def test_deleting_an_index_removes_its_saved_graphs(engine_path: str) -> None:
     client = mutuo.connect(f"embedded://{engine_path}")
     _create(client)
     _index_docs(client, _clustered(20, seed=11))
+    _graph(client)  # a first knn query builds the graph
     engine = _engine(client)
     uuid = engine.indices["people"].uuid
     graphs_of(engine).save(graphs_of(engine).for_index(engine.indices["people"]))  # type: ignore[arg-type]
@@ -205,8 +211,55 @@ def test_reload_saves_then_reloads_the_graphs(engine_path: str) -> None:
     client = mutuo.connect(f"embedded://{engine_path}")
     _create(client)
     _index_docs(client, vectors)
+    _graph(client)  # a first knn query builds the graph
     _engine(client).reload()
     graph = _graph(client)
     assert (graph.ntotal, graph.dead, graph.changes) == (100, 0, 0)
     assert _knn_ids(client, vectors[9], k=1) == [9]
     client.close()
+
+
+def test_a_field_gets_its_graph_at_the_first_knn_query_not_at_indexing(
+    memory_client: OpenSearch,
+) -> None:
+    vectors = _clustered(200, seed=13)
+    _create(memory_client)
+    _index_docs(memory_client, vectors)
+    engine = _engine(memory_client)
+    state = graphs_of(engine).for_index(engine.indices["people"])
+    assert state is not None and state.graph("v") is None
+    moved = _clustered(50, seed=14)
+    _index_docs(memory_client, moved)  # 50 vectors rewritten: nothing to maintain yet
+    assert state.graph("v") is None
+    assert _knn_ids(memory_client, moved[7], k=1) == [7]
+    graph = state.graph("v")
+    assert graph is not None and (graph.ntotal, graph.dead) == (200, 0)
+
+
+def test_a_field_only_scored_exactly_never_gets_a_graph(memory_client: OpenSearch) -> None:
+    vectors = _clustered(100, seed=15)
+    _create(memory_client)
+    _index_docs(memory_client, vectors)
+    body = {
+        "size": 3,
+        "query": {
+            "script_score": {
+                "query": {"match_all": {}},
+                "script": {
+                    "source": "knn_score",
+                    "lang": "knn",
+                    "params": {
+                        "field": "v",
+                        "query_value": vectors[21].tolist(),
+                        "space_type": "cosinesimil",
+                    },
+                },
+            }
+        },
+    }
+    hits = memory_client.search(index="people", body=body)["hits"]["hits"]
+    exact = np.argsort(-(vectors @ vectors[21]), kind="stable")[:3]
+    assert [int(h["_id"]) for h in hits] == exact.tolist()
+    engine = _engine(memory_client)
+    state = graphs_of(engine).for_index(engine.indices["people"])
+    assert state is not None and state.graph("v") is None

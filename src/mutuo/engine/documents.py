@@ -80,6 +80,7 @@ class WriteBatch:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.rows: dict[str, list[DocRow]] = {}
+        self.latest: dict[tuple[str, str], DocRow] = {}  # (index, id) -> this batch's last row
         self.indices: dict[str, Index] = {}
         self.mapping_changed: set[str] = set()
 
@@ -200,9 +201,9 @@ class WriteBatch:
 
     def engine_source(self, index: Index, doc_id: str) -> dict[str, Any]:
         """The latest source of a live doc: this batch's pending row, else the store."""
-        for row in reversed(self.rows.get(index.name, [])):
-            if row.id == doc_id:
-                return codec.loads(row.source) if row.source is not None else {}
+        row = self.latest.get((index.name, doc_id))
+        if row is not None:
+            return codec.loads(row.source) if row.source is not None else {}
         raw = self.engine.store.source(index.uuid, doc_id)
         return codec.loads(raw) if raw else {}
 
@@ -241,6 +242,7 @@ class WriteBatch:
     def _add(self, index: Index, row: DocRow) -> None:
         self.indices[index.name] = index
         self.rows.setdefault(index.name, []).append(row)
+        self.latest[(index.name, row.id)] = row
 
     @staticmethod
     def _result(index: Index, row: DocRow, result: str, status: int) -> dict[str, Any]:

@@ -12,7 +12,14 @@ the graph cheap to maintain:
 * an update that leaves the vector unchanged (profile counters change all the time,
   vectors rarely) moves the existing entry to the new ordinal instead of adding a
   duplicate;
-* ``Shard.compact()`` renumbers ordinals, so only the mapping array is remapped.
+* ``Shard.compact()`` renumbers ordinals, so only the mapping array is remapped;
+* a field's graph is built on the first ``knn`` query that targets it
+  (:meth:`IndexVectors.ensure`), not at indexing: a vector field that is only ever read
+  by exact scoring (``knn_score`` scripts; mutuo's ``taste_vector``, rewritten with every
+  like) never pays for HNSW inserts and dead entries. Results do not change: without a
+  graph there is nothing approximate to search, and exact scoring reads the column. This
+  is the k-NN plugin's own deferral (``index.knn.advanced.approximate_threshold``: no
+  graph for a segment until it is worth one), pushed to "until someone asks".
 
 Graphs are persisted under the data path (see :mod:`.vectors_store`) on close and
 periodically, keyed by sequence numbers, so reopening a large index does not rebuild.
@@ -266,19 +273,30 @@ class IndexVectors:
         }
 
     def graph(self, field: str) -> FieldGraph | None:
+        """The field's graph if one was built (see :meth:`ensure`)."""
         return self.graphs.get(field)
 
+    def ensure(self, field: str) -> FieldGraph | None:
+        """The field's graph, built now over its live vectors if this is the first
+        ``knn`` query on it; None when the field has no HNSW space or no vectors yet."""
+        graph = self.graphs.get(field)
+        if graph is not None:
+            return graph
+        spec = self.specs().get(field)
+        shard = self.index.shard
+        column = shard.columns.get(field)
+        if spec is None or not isinstance(column, VectorColumn):
+            return None
+        graph = self.graphs[field] = FieldGraph.build(spec, shard, column)
+        return graph
+
     def on_refresh(self, shard: Shard, new_ords: np.ndarray, dead: np.ndarray) -> None:
-        for path, spec in self.specs().items():
+        """Keep the graphs that exist in step; fields nobody searched stay without one."""
+        specs = self.specs()
+        for path, graph in list(self.graphs.items()):
             column = shard.columns.get(path)
-            if not isinstance(column, VectorColumn):
-                continue
-            graph = self.graphs.get(path)
-            if graph is None:
-                graph = self.graphs[path] = FieldGraph(spec)
-                # a field mapped later (put_mapping): take every earlier ordinal too
-                new_ords = np.arange(shard.maxdoc, dtype=np.int64)
-            graph.on_refresh(shard, column, new_ords, dead)
+            if path in specs and isinstance(column, VectorColumn):
+                graph.on_refresh(shard, column, new_ords, dead)
 
     def on_compact(self, shard: Shard, keep: np.ndarray, remap: np.ndarray) -> None:
         for path, graph in list(self.graphs.items()):

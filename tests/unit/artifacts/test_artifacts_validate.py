@@ -88,7 +88,7 @@ def test_profiles_has_every_field_of_the_data_model() -> None:
     ):
         assert name in props, name
     assert props["location"]["type"] == "geo_point"
-    for vector in ("profile_vector", "taste_vector", "graph_vector"):
+    for vector, dimension in (("profile_vector", 384), ("taste_vector", 384), ("graph_vector", 64)):
         spec = props[vector]
         assert (
             spec["type"],
@@ -96,7 +96,7 @@ def test_profiles_has_every_field_of_the_data_model() -> None:
             spec["method"]["space_type"],
             spec["method"]["engine"],
             spec["method"]["name"],
-        ) == ("knn_vector", 384, "cosinesimil", "faiss", "hnsw")
+        ) == ("knn_vector", dimension, "cosinesimil", "faiss", "hnsw")
     assert settings["index.knn"] == "true"
 
 

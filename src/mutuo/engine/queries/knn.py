@@ -317,8 +317,9 @@ _EMPTY_SCORES = np.empty(0, dtype=np.float32)
 
 
 def _graph_of(ctx: SearchContext, path: str) -> FieldGraph | None:
+    """The field's graph, built by this first query that targets it (``vectors.py``)."""
     state = graphs_of(ctx.engine).for_index(ctx.index)
-    return state.graph(path) if state is not None else None
+    return state.ensure(path) if state is not None else None
 
 
 def exact_reason(settings: dict[str, Any], cardinality: int, k: int, dimension: int) -> str | None:
