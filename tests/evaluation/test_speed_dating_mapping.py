@@ -137,14 +137,11 @@ def test_decisions_become_impressions_likes_passes_and_matches() -> None:
         ("sd0011", "pass", "sd0001"),
     ]
     assert events[0].timestamp == datetime(2026, 11, 20, 19, 20, tzinfo=UTC)  # date 4 x 5 min
-    mutual = Meeting(wave=1, a=1, b=11, order_a=4, order_b=4, a_likes_b=True, b_likes_a=True)
-    actions = Counter((e.viewer_id, e.action) for e in meeting_events(mutual, NOW))
-    assert actions[("sd0001", "match")] == actions[("sd0011", "match")] == 1
-    assert [
-        e.to_ubi()["event_attributes"]["object"]["object_id"]
-        for e in meeting_events(mutual, NOW)
-        if e.action == "match"
-    ] == ["sd0011", "sd0001"]
+    # a mutual yes is one match event (the signals count it for both), by the later decider
+    mutual = Meeting(wave=1, a=1, b=11, order_a=4, order_b=6, a_likes_b=True, b_likes_a=True)
+    matches = [e for e in meeting_events(mutual, NOW) if e.action == "match"]
+    assert [(e.viewer_id, e.target_id) for e in matches] == [("sd0011", "sd0001")]
+    assert matches[0].timestamp == datetime(2026, 11, 20, 19, 34, 1, tzinfo=UTC)
     assert member_id(1) == "sd0001"
 
 

@@ -12,8 +12,9 @@ The experiment asked no age or distance preferences and everyone met at Columbia
 ranges are open (18-99) and every member is at the same place, so the recommendation
 filters never exclude a partner the participant actually met.
 
-Every meeting is an impression both ways followed by each side's like or pass, and a
-``match`` event for each side when both said yes (a match is each member's event).
+Every meeting is an impression both ways followed by each side's like or pass, and one
+``match`` event when both said yes, logged by whoever said yes last (the signals count a
+match for both members of its one event, and add each to the other's matched ids).
 Events are placed on one evening: date number ``order`` starts ``order * 5`` minutes after
 the evening starts (four-minute dates with a break), decisions one minute after it ends.
 """
@@ -126,9 +127,9 @@ def _date_start(order: int | None, evening: datetime) -> datetime:
 
 
 def meeting_events(meeting: Meeting, evening: datetime) -> list[Event]:
-    """Both sides' impression and decision, then (for a mutual yes) each side's match once
-    both have decided, in time order. Each side's date number is its own (the file's two
-    rows of a meeting disagree on it one time in five)."""
+    """Both sides' impression and decision, then (for a mutual yes) the match once both
+    have decided, in time order. Each side's date number is its own (the file's two rows
+    of a meeting disagree on it one time in five)."""
     events: list[Event] = []
     decided = []
     for viewer, partner, order, likes in (
@@ -142,9 +143,9 @@ def meeting_events(meeting: Meeting, evening: datetime) -> list[Event]:
             Event(member_id(viewer), "like" if likes else "pass", member_id(partner), decided[-1])
         )
     if meeting.match:
+        last, other = (meeting.b, meeting.a) if decided[1] > decided[0] else (meeting.a, meeting.b)
         matched = max(decided) + timedelta(seconds=1)
-        events.append(Event(member_id(meeting.a), "match", member_id(meeting.b), matched))
-        events.append(Event(member_id(meeting.b), "match", member_id(meeting.a), matched))
+        events.append(Event(member_id(last), "match", member_id(other), matched))
     return sorted(events, key=lambda e: e.timestamp)
 
 
