@@ -31,13 +31,8 @@ def _log() -> MarketplaceLog:
 
 def test_attention_liquidity_and_new_member_times() -> None:
     m = marketplace_metrics(_log())
-    assert (m["members"], m["new_members"], m["impressions"], m["likes"], m["matches"]) == (
-        5,
-        2,
-        4,
-        4,
-        2,
-    )
+    counts = (m["members"], m["new_members"], m["impressions"], m["likes"], m["matches"])
+    assert counts == (5, 2, 5, 4, 2)
     # impressions per member (a, b, c, n1, n2) = 2, 2, 0, 1, 0 -> Gini over all five:
     # sorted 0, 0, 1, 2, 2: sum (2i - n - 1) x_i = 0*1 + 2*2 + 4*2 = 12 over n * total = 25
     assert m["gini_impressions"] == pytest.approx(12 / 25)
