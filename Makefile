@@ -38,7 +38,8 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m slow
 
 bench: $(STAMP)
-	$(BIN)/mutuo bench all --json
+	mkdir -p bench-results
+	$(BIN)/mutuo bench all --json | tee bench-results/latest.json
 
 clean:
 	rm -rf $(VENV) .mutuo .pytest_cache .mypy_cache .ruff_cache
