@@ -1,4 +1,5 @@
-"""Per-query ranking metrics: NDCG@k (LETOR gains ``2^rel - 1``, ``log2`` discount) and AP.
+"""Per-query ranking metrics: NDCG@k (LETOR gains ``2^rel - 1``, ``log2`` discount), AP,
+precision@k and AUC.
 
 What a query with no relevant document scores is a convention, not a fact, and published
 numbers differ by it. ``empty="zero"`` counts such a query as 0 (the LETOR 4.0 evaluation
@@ -45,6 +46,39 @@ def average_precision(labels: np.ndarray, scores: np.ndarray) -> float | None:
     hits = np.cumsum(relevant)
     precision = hits / np.arange(1, len(relevant) + 1)
     return float(np.sum(precision[relevant]) / relevant.sum())
+
+
+def precision_at_k(labels: np.ndarray, scores: np.ndarray, k: int) -> float | None:
+    """Share of the top ``k`` with a label > 0, over ``k`` (a list shorter than ``k`` cannot
+    reach 1); None when the query has no relevant document."""
+    relevant = np.asarray(labels) > 0
+    if not relevant.any():
+        return None
+    return float(relevant[ranking(scores)][:k].sum() / k)
+
+
+def auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
+    """Probability that a random positive (label > 0) outscores a random negative, ties
+    counting one half (the Mann-Whitney U statistic over its maximum); None unless the
+    query has both a positive and a negative."""
+    positive = np.asarray(labels) > 0
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if n_pos == 0 or n_neg == 0:
+        return None
+    ranks = _average_ranks(np.asarray(scores, dtype=np.float64))
+    u = ranks[positive].sum() - n_pos * (n_pos + 1) / 2
+    return float(u / (n_pos * n_neg))
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks of ascending values, tied values sharing their mean rank."""
+    order = np.argsort(values, kind="stable")
+    sorted_values = values[order]
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], len(values)]
+    ranks = np.empty(len(values))
+    ranks[order] = np.repeat((starts + ends + 1) / 2, ends - starts)
+    return ranks
 
 
 def mean(values: Iterable[float | None], empty: EmptyQueries) -> float:

@@ -1,0 +1,1 @@
+"""Evaluation reports people can look at: an HTML page with PNG plots per run."""

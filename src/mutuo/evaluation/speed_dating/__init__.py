@@ -1,0 +1,1 @@
+"""The Columbia Speed Dating Experiment as a reciprocal recommendation benchmark."""
