@@ -112,15 +112,18 @@ class FunctionScore(Query):
             return self._sub(ctx, False, boost)
         sub = self._sub(ctx, True, boost)
         mask = sub.mask & ctx.live
-        domain = ctx.domain_mask()
-        work = mask if domain is None else (mask & domain)
-        ordinals = np.flatnonzero(work)
+        ordinals = ctx.domain_hits(mask)  # only the window's documents when one is set
         scores = np.zeros(ctx.maxdoc, dtype=np.float32)
         if len(ordinals):
-            scores[ordinals] = self.final_scores(ctx, ordinals, sub.score_array()[ordinals])
+            query_scores = (
+                sub.scores[ordinals]
+                if sub.scores is not None
+                else np.full(len(ordinals), sub.constant, dtype=np.float32)
+            )
+            scores[ordinals] = self.final_scores(ctx, ordinals, query_scores)
         if self.min_score is not None:
-            mask = mask & (scores >= np.float32(self.min_score))
-        scores[~mask] = 0
+            mask &= scores >= np.float32(self.min_score)
+            scores[ordinals[~mask[ordinals]]] = 0
         return Matches(mask, scores, 0.0) if scoring else Matches(mask, None, 1.0)
 
     def final_scores(
