@@ -8,8 +8,9 @@ query matches it, ``score x query_weight`` otherwise; hits beyond the window get
 ``score x query_weight``; the list is re-sorted (score desc, ordinal asc). ``score_mode``:
 total (sum), multiply, avg, max, min.
 
-While the rescore query runs, ``SearchContext.domain`` holds the window's ordinals, so an
-expensive query (``sltr``, ``script_score`` with ``knn_score``) computes only those.
+The rescore query runs through ``Query.run_window`` over the window's ordinals, so it reads
+only those documents (``sltr`` features, BM25, columns, ``knn_score`` distances), with the
+values a whole-index run would give them.
 The parsed entries (:class:`RescoreEntry`, each with its parsed ``rescore_query``) stay
 in ``search.features["rescore"]`` for other features: LTR feature logging reads them.
 """
@@ -156,14 +157,9 @@ def _rescore_scores(
     entry: RescoreEntry, ctx: SearchContext, window: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(scores, matched) of the rescore query for the window's ordinals."""
-    previous = ctx.domain
-    ctx.domain = window
-    try:
-        matches = entry.rescore_query.run(ctx, scoring=True)
-    finally:
-        ctx.domain = previous
-    matched = matches.mask[window] & ctx.live[window]
-    return matches.score_array()[window].astype(np.float32), matched
+    matches = entry.rescore_query.run_window(ctx, window, scoring=True)
+    matched = matches.mask & ctx.live[window]
+    return matches.score_array().astype(np.float32), matched
 
 
 @register_feature
