@@ -12,21 +12,23 @@ from click.testing import CliRunner
 from mutuo.cli.app import cli
 
 
-def test_bench_ltr_reports_requests_model_and_breakdown_with_identical_model_outputs() -> None:
+def test_bench_ltr_reports_each_stage_with_identical_model_outputs() -> None:
     args = ["bench", "ltr", "--docs", "300", "--window", "50", "--trees", "10", "--depth", "3"]
     args += ["--repeat", "3", "--json"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    requests = report["requests"]
+    model = report["model_inference"]
     assert report["features"] == 40
-    assert requests["max_abs_difference_engine_scores_vs_xgboost"] < 1e-5
-    for name in ("search_with_rescore", "search_without_rescore", "engine_compiled_model"):
-        assert requests[name]["n"] == 3
-    assert requests["xgboost_inplace_predict_1_thread"]["n"] == 3
-    assert {"parse_and_prepare_features", "features_all", "model"} <= set(
-        report["breakdown_p50_ms"]
-    )
+    assert model["matrix"] == [50, 40]
+    assert model["max_abs_difference_engine_vs_xgboost"] < 1e-5
+    for stage in (model["engine_compiled_model"], model["xgboost_inplace_predict_1_thread"]):
+        assert stage["n"] == 3
+    for name in ("sltr_window_rescore", "search_with_rescore", "search_without_rescore"):
+        assert report[name]["n"] == 3
+    assert report["target"]["met"] == (report["sltr_window_rescore"]["p50_ms"] <= 5.0)
+    parts = set(report["in_process_breakdown_p50_ms"])
+    assert {"parse_and_prepare_features", "features_all", "model"} <= parts
 
 
 def _write_fold(folder: Path, rng: np.random.Generator) -> None:

@@ -7,13 +7,16 @@ different viewer (so each renders and parses its own feature templates):
 
 * ``search_with_rescore``: the retrieval query plus ``rescore`` with ``sltr`` over a
   200-document window (``query_weight: 0``), a page of 20, through opensearch-py;
-* ``search_without_rescore``: the same request without the rescore; the difference of
-  the two p50s is what the rescore costs (``rescore_p50_ms``, the number the target is
-  about);
-* ``xgboost_inplace_predict_1_thread``: XGBoost's own predict on the same (window x
-  features) matrices, logged from the engine with ``ltr_log``, and
-  ``engine_compiled_model`` scoring them (the outputs are compared);
-* ``breakdown``: where an in-process ``sltr`` window's time goes (:mod:`.ltr_breakdown`).
+* ``search_without_rescore``: the same request without the rescore;
+* ``sltr_window_rescore``: per viewer, the first minus the second (made back to back):
+  what the ``sltr`` rescore stage of a real ``_search`` costs, the number the 5 ms p50
+  target is about (``target.met``);
+* ``model_inference``: the engine's compiled model and, as the raw baseline, XGBoost's
+  own single-threaded predict, on the same (window x features) matrices logged from the
+  engine with ``ltr_log`` (their outputs are compared);
+* ``in_process_breakdown_p50_ms``: where an ``sltr`` window's time goes, measured on the
+  engine's objects (:mod:`.ltr_breakdown`): parsing and preparing, each kind of feature,
+  the model.
 
 Timed calls are interleaved round by round, so a shared machine's load hits all alike.
 """
@@ -37,6 +40,7 @@ INDEX = "people"
 FEATURE_SET = "people"
 MODEL = "people-lambdamart"
 PAGE = 20
+TARGET_MS = 5.0  # issue 5: the whole sltr rescore of the window, p50
 
 
 def index_profiles(client: Any, docs: int, seed: int) -> float:
@@ -127,20 +131,25 @@ def setup_model(client: Any, window: int, trees: int, depth: int, seed: int) -> 
     return booster
 
 
-def interleaved(calls: dict[str, Callable[[int], Any]], repeat: int) -> dict[str, Any]:
-    """Time each call in turn for ``repeat`` rounds (round ``i`` passes ``i``)."""
+def interleaved(calls: dict[str, Callable[[int], Any]], repeat: int) -> dict[str, list[float]]:
+    """Milliseconds of each call, in turn, for ``repeat`` rounds (round ``i`` passes ``i``)."""
     samples: dict[str, list[float]] = {name: [] for name in calls}
     for i in range(repeat):
         for name, call in calls.items():
             start = time.perf_counter()
             call(i)
             samples[name].append((time.perf_counter() - start) * 1000)
-    return {name: latency_stats(values) for name, values in samples.items()}
+    return samples
 
 
 def request_latencies(
     client: Any, booster: xgb.Booster, window: int, repeat: int, seed: int
 ) -> dict[str, Any]:
+    """Searches with and without the rescore for each viewer, and the model on its window.
+
+    The ``sltr`` window rescore is timed as the difference of a viewer's two requests,
+    made one after the other in the same round.
+    """
     rng = np.random.default_rng(seed + 2)
     viewers = [ltr_people.viewer_params(rng) for _ in range(repeat + 3)]
     logged = [window_matrix(client, viewers[i], window) for i in range(repeat)]
@@ -157,24 +166,35 @@ def request_latencies(
     for i in range(3):  # warm-up with viewers that are not timed again
         client.search(index=INDEX, body=rescore_body(viewers[repeat + i], window))
         client.search(index=INDEX, body=retrieval_body(viewers[repeat + i]))
-    timed = {
-        "search_with_rescore": lambda i: client.search(
-            index=INDEX, body=rescore_body(viewers[i], window)
-        ),
-        "search_without_rescore": lambda i: client.search(
-            index=INDEX, body=retrieval_body(viewers[i])
-        ),
-        "xgboost_inplace_predict_1_thread": native,
-        "engine_compiled_model": lambda i: ranker(logged[i][0]),
-    }
-    stats = interleaved(timed, repeat)
-    differences = [np.max(np.abs(native(i) - scores)) for i, (_m, scores) in enumerate(logged)]
-    stats["rescore_p50_ms"] = round(
-        stats["search_with_rescore"]["p50_ms"] - stats["search_without_rescore"]["p50_ms"], 3
+    samples = interleaved(
+        {
+            "search_with_rescore": lambda i: client.search(
+                index=INDEX, body=rescore_body(viewers[i], window)
+            ),
+            "search_without_rescore": lambda i: client.search(
+                index=INDEX, body=retrieval_body(viewers[i])
+            ),
+            "xgboost_inplace_predict_1_thread": native,
+            "engine_compiled_model": lambda i: ranker(logged[i][0]),
+        },
+        repeat,
     )
-    stats["max_abs_difference_engine_scores_vs_xgboost"] = float(max(differences))
-    stats["missing_fraction"] = round(float(np.mean([np.isnan(m).mean() for m, _s in logged])), 3)
-    return stats
+    rescore = np.subtract(samples["search_with_rescore"], samples["search_without_rescore"])
+    differences = [np.max(np.abs(native(i) - scores)) for i, (_m, scores) in enumerate(logged)]
+    return {
+        "model_inference": {
+            "matrix": [window, len(ltr_people.features())],
+            "missing_fraction": round(float(np.mean([np.isnan(m).mean() for m, _s in logged])), 3),
+            "engine_compiled_model": latency_stats(samples["engine_compiled_model"]),
+            "xgboost_inplace_predict_1_thread": latency_stats(
+                samples["xgboost_inplace_predict_1_thread"]
+            ),
+            "max_abs_difference_engine_vs_xgboost": float(max(differences)),
+        },
+        "sltr_window_rescore": latency_stats(rescore),
+        "search_with_rescore": latency_stats(samples["search_with_rescore"]),
+        "search_without_rescore": latency_stats(samples["search_without_rescore"]),
+    }
 
 
 def _engine_ranker(client: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -208,15 +228,18 @@ def run(docs: int, window: int, trees: int, depth: int, repeat: int, seed: int) 
         "feature_mix": "16 field_value_factor, 4 decay, 12 match, 4 knn_score, 4 derived",
         "trees": booster.num_boosted_rounds(),
         "max_depth": depth,
-        "requests": latencies,
-        "breakdown_p50_ms": parts,
-        "target_rescore_p50_ms": 5.0,
+        **latencies,
+        "target": {
+            "sltr_window_rescore_p50_ms": TARGET_MS,
+            "met": latencies["sltr_window_rescore"]["p50_ms"] <= TARGET_MS,
+        },
+        "in_process_breakdown_p50_ms": parts,
         "peak_rss_mb": peak_rss_mb(),
     }
 
 
 @click.command(name="ltr")
-@click.option("--docs", default=10_000, show_default=True, help="Profiles in the index.")
+@click.option("--docs", default=100_000, show_default=True, help="Profiles in the index.")
 @click.option("--window", default=200, show_default=True, help="Documents rescored.")
 @click.option("--trees", default=300, show_default=True)
 @click.option("--depth", default=6, show_default=True, help="Tree depth.")
@@ -231,6 +254,6 @@ def command(
 
     \b
     Example:
-      mutuo bench ltr --docs 10000 --window 200 --trees 300 --depth 6 --json
+      mutuo bench ltr --docs 100000 --window 200 --trees 300 --depth 6 --json
     """
     emit(run(docs, window, trees, depth, repeat, seed), as_json)

@@ -123,6 +123,17 @@ def check_window(entries: list[RescoreEntry], index_name: str, limit: int) -> No
             )
 
 
+def best_hits(ordinals: np.ndarray, scores: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` best hits, sorted: a partition first, so only the candidates (ties at
+    the cut included, ordinal order breaks them) are sorted, not every match."""
+    if 0 < keep < len(ordinals):
+        cut = len(scores) - keep
+        candidates = scores >= np.partition(scores, cut)[cut]
+        ordinals, scores = ordinals[candidates], scores[candidates]
+    ords, current = sorted_hits(ordinals, scores)
+    return ords[:keep], current[:keep]
+
+
 def sorted_hits(ordinals: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.lexsort((ordinals, -scores))
     return ordinals[order], scores[order]
@@ -136,8 +147,7 @@ def rescore_hits(
     keep: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Apply the rescorers in order to one shard's hits; returns them sorted, cut to ``keep``."""
-    ords, current = sorted_hits(ordinals, scores.astype(np.float32))
-    ords, current = ords[:keep], current[:keep]
+    ords, current = best_hits(ordinals, scores.astype(np.float32), keep)
     for entry in entries:
         window = min(entry.window_size, len(ords))
         primary = current * np.float32(entry.query_weight)

@@ -143,13 +143,15 @@ class StoredLtrQuery(Query):
         live = ctx.live[ordinals]
         if not scoring:
             return Matches(live, None, 1.0)
-        targets = ordinals[live]
+        rows = np.flatnonzero(live)
+        rows = rows[np.argsort(ordinals[rows], kind="stable")]  # postings are read in order
+        targets = ordinals[rows]
         matrix = compute_features(ctx, targets, prepared, model.missing_value, self.feature_boost)
         if self.cache:
             ctx.request_cache[("sltr_feature_scores", id(self))] = (targets, matrix)
         scores = np.zeros(len(ordinals), dtype=np.float32)
         if len(targets):
-            scores[live] = model.score(matrix.values)
+            scores[rows] = model.score(matrix.values)
         return Matches(live, scores, 0.0).boosted(boost)
 
     def logged_features(

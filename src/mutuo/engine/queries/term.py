@@ -82,7 +82,9 @@ class Term(Query):
             return super().window(ctx, ordinals, scoring, boost)
         mask = windowed.term_mask(ctx, self.field, self.value, ordinals) & ctx.live[ordinals]
         if scoring and self.scores_bm25(ctx):
-            _hit, scores = windowed.term_scores(ctx, self.field, str(self.value), boost, ordinals)
+            _hit, scores = windowed.FieldTerms(ctx, self.field, ordinals).scores(
+                str(self.value), boost
+            )
             return Matches(mask, scores, 0.0)
         return Matches(mask, None, boost)
 

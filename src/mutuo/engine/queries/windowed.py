@@ -35,24 +35,32 @@ def term_hits(ctx: SearchContext, field: str, term: str, ordinals: np.ndarray) -
     return positions_in(docs, ordinals)[0]
 
 
-def term_scores(
-    ctx: SearchContext, field: str, term: str, boost: float, ordinals: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(hit, float32 score) of one term for ``ordinals``: :func:`.sparse_term_scores`'s values."""
-    hit = np.zeros(len(ordinals), dtype=bool)
-    scores = np.zeros(len(ordinals), dtype=np.float32)
-    docs, freqs = term_postings(ctx, field, term)
-    if not len(docs) or doc_freq(ctx, field, term) == 0:
+class FieldTerms:
+    """BM25 of terms of one field for ``ordinals``: what is shared between the terms of a
+    query (similarity, norms, liveness) is read once."""
+
+    def __init__(self, ctx: SearchContext, field: str, ordinals: np.ndarray) -> None:
+        self.ctx, self.field, self.ordinals = ctx, field, ordinals
+        self.live = ctx.live[ordinals]
+        self.similarity = ctx.similarity_of(field)
+        self.cache = self.similarity.norm_cache(field_stats(ctx, field)[1])
+        self.norms = norms_of(ctx, field, ordinals)
+
+    def scores(self, term: str, boost: float) -> tuple[np.ndarray, np.ndarray]:
+        """(hit, float32 score): :func:`.sparse_term_scores`'s values for the ordinals."""
+        scores = np.zeros(len(self.ordinals), dtype=np.float32)
+        docs, freqs = term_postings(self.ctx, self.field, term)
+        if not len(docs) or doc_freq(self.ctx, self.field, term) == 0:
+            return np.zeros(len(self.ordinals), dtype=bool), scores
+        found, position = positions_in(docs, self.ordinals)
+        hit = found & self.live
+        if not hit.any():  # a rare term: none of the window holds it
+            return hit, scores
+        weight = term_weight(self.ctx, self.field, term, boost)
+        scores[hit] = self.similarity.score(
+            weight, freqs[position[hit]], self.norms[hit], self.cache
+        )
         return hit, scores
-    found, position = positions_in(docs, ordinals)
-    hit = found & ctx.live[ordinals]
-    rows = position[hit]
-    sim = ctx.similarity_of(field)
-    _doc_count, avgdl = field_stats(ctx, field)
-    weight = term_weight(ctx, field, term, boost)
-    norms = norms_of(ctx, field, ordinals[hit])
-    scores[hit] = sim.score(weight, freqs[rows], norms, sim.norm_cache(avgdl))
-    return hit, scores
 
 
 def score_clauses(
@@ -67,11 +75,12 @@ def score_clauses(
     """:func:`.match.score_clauses` for ``ordinals``: the same count and double sum."""
     count = np.zeros(len(ordinals), dtype=np.int64)
     total = np.zeros(len(ordinals), dtype=np.float64)
+    reader = FieldTerms(ctx, field, ordinals) if scoring else None
     for term, clause_boost in clauses:
-        if scoring:
+        if reader is not None:
             weight = float(np.float32(boost) * np.float32(clause_boost))
-            hit, scores = term_scores(ctx, field, term, weight, ordinals)
-            total[hit] += scores[hit].astype(np.float64)
+            hit, scores = reader.scores(term, weight)
+            total[hit] += scores[hit]
         else:
             hit = term_hits(ctx, field, term, ordinals)
         count += hit
