@@ -25,6 +25,7 @@ MAPPING = {
     "properties": {
         "title": {"type": "text"},
         "body": {"type": "text"},
+        "note": {"type": "text", "similarity": "boolean"},
         "status": {"type": "keyword"},
         "tags": {"type": "keyword"},
         "n": {"type": "float"},
@@ -43,6 +44,8 @@ def _document(rng: np.random.Generator) -> dict[str, Any]:
     }
     if rng.random() < 0.8:
         doc["body"] = " ".join(rng.choice(WORDS, size=int(rng.integers(1, 40))))
+    if rng.random() < 0.5:
+        doc["note"] = " ".join(rng.choice(WORDS[:10], size=int(rng.integers(1, 5))))
     if rng.random() < 0.7:
         doc["tags"] = [str(t) for t in rng.choice(WORDS[:8], size=int(rng.integers(1, 4)))]
     if rng.random() < 0.8:  # some missing, some multi-valued
@@ -88,6 +91,7 @@ QUERIES: list[dict[str, Any]] = [
     {"match": {"body": {"query": "w4 w5 w6", "operator": "and"}}},
     {"match": {"title": {"query": "w1 w2 w3 w4", "minimum_should_match": 2, "boost": 2.5}}},
     {"match": {"status": "active"}},
+    {"match": {"note": "w1 w2 w2"}},
     {"multi_match": {"query": "w3", "fields": ["title", "count"], "lenient": True}},
     {"multi_match": {"query": "w1 w7", "fields": ["title^2", "body"], "tie_breaker": 0.3}},
     {"multi_match": {"query": "w1 w7", "fields": ["title", "body"], "type": "most_fields"}},

@@ -82,10 +82,8 @@ class Term(Query):
             return super().window(ctx, ordinals, scoring, boost)
         mask = windowed.term_mask(ctx, self.field, self.value, ordinals) & ctx.live[ordinals]
         if scoring and self.scores_bm25(ctx):
-            _hit, scores = windowed.FieldTerms(ctx, self.field, ordinals).scores(
-                str(self.value), boost
-            )
-            return Matches(mask, scores, 0.0)
+            terms = windowed.FieldTerms(ctx, self.field, ordinals)
+            return Matches(mask, terms.scores([(str(self.value), boost)])[1][0], 0.0)
         return Matches(mask, None, boost)
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:

@@ -17,6 +17,7 @@ import numpy as np
 from ..columns import Column, GeoColumn, KeywordColumn, NumericColumn, TextColumn, VectorColumn
 from ..errors import OpenSearchError
 from ..search_context import SearchContext
+from ..similarity import BM25
 from . import Matches
 from .scoring import doc_freq, field_stats, norms_of, term_postings, term_weight
 
@@ -37,7 +38,7 @@ def term_hits(ctx: SearchContext, field: str, term: str, ordinals: np.ndarray) -
 
 class FieldTerms:
     """BM25 of terms of one field for ``ordinals``: what is shared between the terms of a
-    query (similarity, norms, liveness) is read once."""
+    query (similarity, norms, liveness) is read once, and the terms are scored together."""
 
     def __init__(self, ctx: SearchContext, field: str, ordinals: np.ndarray) -> None:
         self.ctx, self.field, self.ordinals = ctx, field, ordinals
@@ -46,21 +47,28 @@ class FieldTerms:
         self.cache = self.similarity.norm_cache(field_stats(ctx, field)[1])
         self.norms = norms_of(ctx, field, ordinals)
 
-    def scores(self, term: str, boost: float) -> tuple[np.ndarray, np.ndarray]:
-        """(hit, float32 score): :func:`.sparse_term_scores`'s values for the ordinals."""
-        scores = np.zeros(len(self.ordinals), dtype=np.float32)
-        docs, freqs = term_postings(self.ctx, self.field, term)
-        if not len(docs) or doc_freq(self.ctx, self.field, term) == 0:
-            return np.zeros(len(self.ordinals), dtype=bool), scores
-        found, position = positions_in(docs, self.ordinals)
-        hit = found & self.live
-        if not hit.any():  # a rare term: none of the window holds it
-            return hit, scores
-        weight = term_weight(self.ctx, self.field, term, boost)
-        scores[hit] = self.similarity.score(
-            weight, freqs[position[hit]], self.norms[hit], self.cache
-        )
-        return hit, scores
+    def scores(self, terms: list[tuple[str, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """(hit, float32 score) matrices, a row per (term, boost): the values
+        :func:`.sparse_term_scores` gives the ordinals (0 where a term is absent)."""
+        n = len(self.ordinals)
+        hits = np.zeros((len(terms), n), dtype=bool)
+        freqs = np.zeros((len(terms), n), dtype=np.float32)
+        weights = np.zeros((len(terms), 1), dtype=np.float32)
+        for row, (term, boost) in enumerate(terms):
+            docs, postings_freqs = term_postings(self.ctx, self.field, term)
+            if not len(docs) or doc_freq(self.ctx, self.field, term) == 0:
+                continue
+            found, position = positions_in(docs, self.ordinals)
+            hits[row] = found & self.live
+            freqs[row] = np.where(hits[row], postings_freqs[position], 0)
+            weights[row] = term_weight(self.ctx, self.field, term, boost)
+        if isinstance(self.similarity, BM25):  # Lucene's formula, element by element
+            w, inv = weights, self.cache[self.norms]
+            scores = (w - w / (np.float32(1.0) + freqs * inv)).astype(np.float32)
+        else:
+            scores = np.repeat(weights, n, axis=1)
+        scores[~hits] = 0
+        return hits, scores
 
 
 def score_clauses(
@@ -73,23 +81,19 @@ def score_clauses(
     ordinals: np.ndarray,
 ) -> Matches:
     """:func:`.match.score_clauses` for ``ordinals``: the same count and double sum."""
-    count = np.zeros(len(ordinals), dtype=np.int64)
-    total = np.zeros(len(ordinals), dtype=np.float64)
-    reader = FieldTerms(ctx, field, ordinals) if scoring else None
-    for term, clause_boost in clauses:
-        if reader is not None:
-            weight = float(np.float32(boost) * np.float32(clause_boost))
-            hit, scores = reader.scores(term, weight)
-            total[hit] += scores[hit]
-        else:
-            hit = term_hits(ctx, field, term, ordinals)
-        count += hit
-    mask = (count >= required) & ctx.live[ordinals]
     if not scoring:
-        return Matches(mask, None, 1.0)
-    scores = total.astype(np.float32)
-    scores[~mask] = 0
-    return Matches(mask, scores, 0.0)
+        hits = [term_hits(ctx, field, term, ordinals) for term, _boost in clauses]
+        count = np.sum(hits, axis=0) if hits else np.zeros(len(ordinals), dtype=np.int64)
+        return Matches((count >= required) & ctx.live[ordinals], None, 1.0)
+    weighted = [(t, float(np.float32(boost) * np.float32(b))) for t, b in clauses]
+    hit, scores = FieldTerms(ctx, field, ordinals).scores(weighted)
+    total = np.zeros(len(ordinals), dtype=np.float64)
+    for row in scores:  # clause order, in double, as the shard path's bincount adds
+        total += row
+    mask = (hit.sum(axis=0) >= required) & ctx.live[ordinals]
+    result = total.astype(np.float32)
+    result[~mask] = 0
+    return Matches(mask, result, 0.0)
 
 
 def numeric_any(
