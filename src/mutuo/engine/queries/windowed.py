@@ -26,8 +26,10 @@ def positions_in(docs: np.ndarray, ordinals: np.ndarray) -> tuple[np.ndarray, np
     """(found, position) of each ordinal in the ascending posting list ``docs``."""
     if not len(docs):
         return np.zeros(len(ordinals), dtype=bool), np.zeros(len(ordinals), dtype=np.int64)
-    position = np.minimum(np.searchsorted(docs, ordinals), len(docs) - 1)
-    return docs[position] == ordinals, position
+    # in the postings' dtype: searchsorted would otherwise convert the whole posting list
+    keys = ordinals.astype(docs.dtype, copy=False)
+    position = np.minimum(np.searchsorted(docs, keys), len(docs) - 1)
+    return docs[position] == keys, position
 
 
 def term_hits(ctx: SearchContext, field: str, term: str, ordinals: np.ndarray) -> np.ndarray:
