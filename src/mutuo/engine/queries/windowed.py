@@ -21,6 +21,11 @@ from ..similarity import BM25
 from . import Matches
 from .scoring import doc_freq, field_stats, norms_of, term_postings, term_weight
 
+# A term in at least 1/DENSE_SHARE of the documents is read from a dense array of its
+# frequencies; a shard keeps at most DENSE_BUDGET bytes of them per refresh.
+DENSE_SHARE = 8
+DENSE_BUDGET = 64 << 20
+
 
 def positions_in(docs: np.ndarray, ordinals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(found, position) of each ordinal in the ascending posting list ``docs``."""
@@ -32,10 +37,42 @@ def positions_in(docs: np.ndarray, ordinals: np.ndarray) -> tuple[np.ndarray, np
     return docs[position] == keys, position
 
 
+def frequencies(ctx: SearchContext, field: str, term: str, ordinals: np.ndarray) -> np.ndarray:
+    """How often ``term`` occurs in ``field`` of each ordinal (0: absent; liveness not applied).
+
+    A binary search per ordinal into the posting list, or, for a term in at least
+    1/``DENSE_SHARE`` of the documents, a gather from a dense per-document array built once
+    per refresh (within ``DENSE_BUDGET`` bytes per shard): long posting lists are where the
+    searches' memory accesses cost most.
+    """
+    docs, freqs = term_postings(ctx, field, term)
+    if len(docs) * DENSE_SHARE >= ctx.maxdoc:
+        dense = _dense_frequencies(ctx, field, term, docs, freqs)
+        if dense is not None:
+            return dense[ordinals]
+    found, position = positions_in(docs, ordinals)
+    return np.where(found, freqs[position] if len(freqs) else 0, 0)
+
+
+def _dense_frequencies(
+    ctx: SearchContext, field: str, term: str, docs: np.ndarray, freqs: np.ndarray
+) -> np.ndarray | None:
+    key = ("dense_frequencies", field, term)
+    dense = ctx.cache.get(key)
+    if dense is None:
+        used = ctx.cache.get("dense_frequencies_bytes", 0)
+        if used + 4 * ctx.maxdoc > DENSE_BUDGET:
+            return None
+        dense = np.zeros(ctx.maxdoc, dtype=np.int32)
+        dense[docs] = freqs
+        ctx.cache[key] = dense
+        ctx.cache["dense_frequencies_bytes"] = used + dense.nbytes
+    return dense
+
+
 def term_hits(ctx: SearchContext, field: str, term: str, ordinals: np.ndarray) -> np.ndarray:
     """Which ordinals hold ``term`` in ``field`` (postings only, liveness not applied)."""
-    docs, _freqs = term_postings(ctx, field, term)
-    return positions_in(docs, ordinals)[0]
+    return frequencies(ctx, field, term, ordinals) > 0
 
 
 class FieldTerms:
@@ -57,12 +94,11 @@ class FieldTerms:
         freqs = np.zeros((len(terms), n), dtype=np.float32)
         weights = np.zeros((len(terms), 1), dtype=np.float32)
         for row, (term, boost) in enumerate(terms):
-            docs, postings_freqs = term_postings(self.ctx, self.field, term)
-            if not len(docs) or doc_freq(self.ctx, self.field, term) == 0:
+            if doc_freq(self.ctx, self.field, term) == 0:
                 continue
-            found, position = positions_in(docs, self.ordinals)
-            hits[row] = found & self.live
-            freqs[row] = np.where(hits[row], postings_freqs[position], 0)
+            found = frequencies(self.ctx, self.field, term, self.ordinals)
+            hits[row] = (found > 0) & self.live
+            freqs[row] = np.where(hits[row], found, 0)
             weights[row] = term_weight(self.ctx, self.field, term, boost)
         if isinstance(self.similarity, BM25):  # Lucene's formula, element by element
             w, inv = weights, self.cache[self.norms]
