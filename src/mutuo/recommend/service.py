@@ -148,6 +148,31 @@ class Recommender:
             event = replace(event, timestamp=timestamp)
         events.record(self.client, [event], refresh=refresh)
 
+    def shown(
+        self,
+        result: Recommendations,
+        *,
+        count: int | None = None,
+        timestamp: datetime | None = None,
+        refresh: bool | str = False,
+    ) -> int:
+        """Log an ``impression`` for the first ``count`` members of a list the viewer saw
+        (all by default), with their positions: the lists judgments are built from."""
+        if result.viewer_id is None:
+            raise MutuoError("an anonymous search has no viewer to log impressions for")
+        shown = [
+            events.Event(
+                result.viewer_id,
+                "impression",
+                r.member_id,
+                query_id=result.query_id,
+                position=r.rank - 1,
+                **({"timestamp": timestamp} if timestamp is not None else {}),
+            )
+            for r in result.items[:count]
+        ]
+        return events.record(self.client, shown, refresh=refresh)
+
     # -- internals -------------------------------------------------------------------------
 
     def _logs(self, explain: bool) -> bool:
