@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -160,14 +160,15 @@ class Recommender:
         (all by default), with their positions: the lists judgments are built from."""
         if result.viewer_id is None:
             raise MutuoError("an anonymous search has no viewer to log impressions for")
+        moment = timestamp or datetime.now(UTC)
         shown = [
             events.Event(
                 result.viewer_id,
                 "impression",
                 r.member_id,
+                moment,
                 query_id=result.query_id,
                 position=r.rank - 1,
-                **({"timestamp": timestamp} if timestamp is not None else {}),
             )
             for r in result.items[:count]
         ]
