@@ -57,6 +57,7 @@ def register(group: click.Group) -> None:
     from ..bench import knn as knn_bench
     from ..bench import ltr as ltr_bench
     from ..bench import recommend as recommend_bench
+    from ..bench import recommend_designs
     from ..bench import search as search_bench
     from ..bench import signals as signals_bench
     from ..bench import sync as sync_bench
@@ -66,6 +67,7 @@ def register(group: click.Group) -> None:
         knn_bench,
         ltr_bench,
         recommend_bench,
+        recommend_designs,
         search_bench,
         signals_bench,
         sync_bench,

@@ -51,7 +51,8 @@ def test_the_project_artifacts_are_valid() -> None:
         "index_template": 5,
         "ltr_featureset": 1,
         "ltr_model": 1,
-        "search_template": 2,
+        "search_pipeline": 1,
+        "search_template": 3,
         "sync_mapping": 1,
     }
 
