@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .market import Market, member, viewer
+from .market import Market, member, text_vector, viewer
 
 
 def test_an_eligible_member_is_recommended_and_the_viewer_never_is(market: Market) -> None:
@@ -165,3 +165,26 @@ def test_a_block_applies_to_the_very_next_request(market: Market) -> None:
     assert market.recommended("v") == ["b"]
     market.state("v", blocked_ids=["a"], seen_ids=["b"])
     assert market.recommended("v") == []
+
+
+def test_the_hybrid_search_design_applies_the_same_hard_filters(market: Market) -> None:
+    market.add(
+        {
+            "v": viewer(),
+            "ok": member(),
+            "man": member(gender="man"),
+            "hidden": member(status="hidden"),
+            "far": member(km=80),
+            "blocker": member(blocked_ids=["v"]),
+        }
+    )
+    market.state("v", blocked_ids=["man"])
+    params = {
+        "query_text": "hiking",
+        "query_vector": text_vector("hiking"),
+        "viewer_id": "v",
+        "viewer": market.recommender.viewer("v"),
+    }
+    body = {"id": "mutuo-search-hybrid", "params": params}
+    hits = market.client.search_template(index="profiles", body=body)["hits"]["hits"]
+    assert [h["_id"] for h in hits] == ["ok"]
