@@ -34,10 +34,10 @@ def cli(ctx: click.Context, opensearch_url: str | None, verbose: bool) -> None:
 
 
 def register_commands() -> None:
-    from . import artifacts, bench, demo, engine, serve, signals, sync
+    from . import artifacts, bench, demo, engine, graph, serve, signals, sync
     from . import eval as eval_cli
 
-    for module in (artifacts, bench, demo, engine, eval_cli, serve, signals, sync):
+    for module in (artifacts, bench, demo, engine, eval_cli, graph, serve, signals, sync):
         module.register(cli)
 
 
