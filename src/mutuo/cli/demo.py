@@ -133,7 +133,7 @@ def _why(row: dict[str, Any]) -> str:
     parts = []
     if row["shared_interests"]:
         parts.append("shares " + ", ".join(row["shared_interests"]))
-    if row.get("explore_bonus"):
+    if (row.get("explore_bonus") or 0.0) >= 0.05:
         parts.append(f"new (explore {row['explore_bonus']:.2f})")
     if row.get("exposure_factor") is not None:
         parts.append(f"exposure ×{row['exposure_factor']:.2f}")

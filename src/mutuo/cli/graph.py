@@ -69,7 +69,8 @@ def build_command(
     click.echo(
         f"{report.mode} build ({report.reason}): {report.members} members, {report.edges} "
         f"edges, rank {report.rank}; wrote {report.written} graph vectors "
-        f"({report.missing} members no longer in profiles) in {report.seconds:.2f}s"
+        f"({report.missing} members no longer in profiles, {report.without_vector} outside the "
+        f"kept rank) in {report.seconds:.2f}s"
     )
 
 

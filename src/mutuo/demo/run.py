@@ -126,7 +126,11 @@ def run_demo(
         steps.done(
             "members",
             started,
-            {"synced": len(onboarding.synced), "embedded": onboarding.embedded},
+            {
+                "synced": len(onboarding.synced),
+                "embedded": onboarding.embedded,
+                "from_cache": onboarding.cache_hits,
+            },
         )
         started = time.perf_counter()
         log = simulate(
@@ -156,7 +160,15 @@ def run_demo(
     started = time.perf_counter()
     graph = build_graph(client, GraphBuildOptions(state=options.directory / "graph", full=True))
     steps.done(
-        "graph", started, {"members": graph.members, "edges": graph.edges, "written": graph.written}
+        "graph",
+        started,
+        {
+            "members": graph.members,
+            "edges": graph.edges,
+            "rank": graph.rank,
+            "written": graph.written,
+            "outside_rank": graph.without_vector,
+        },
     )
 
     started = time.perf_counter()

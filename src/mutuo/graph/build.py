@@ -56,6 +56,7 @@ class GraphBuildReport:
     changed: int  # members whose edges changed since their vector was written
     written: int
     missing: int  # members with edges but no profiles document (deleted)
+    without_vector: int  # members whose edges fall outside the kept rank (tiny components)
     rank: int
     seconds: float
 
@@ -151,7 +152,7 @@ def build_graph(
     basis = GraphBasis.load(options.state) if options.state is not None else None
     mode, reason, changed = _plan(basis, digests, options)
     if not members:
-        return GraphBuildReport("empty", "no like or match events", 0, 0, 0, 0, 0, 0, 0.0)
+        return GraphBuildReport("empty", "no like or match events", 0, 0, 0, 0, 0, 0, 0, 0.0)
     if mode == "full" or basis is None:
         say(f"factorising {len(members)} members, {len(weights)} edges")
         basis = factorize(weights, members, options.dimension, options.seed, rank=options.rank)
@@ -173,6 +174,7 @@ def build_graph(
         changed=len(changed),
         written=written,
         missing=missing,
+        without_vector=(len(members) if mode == "full" else len(changed)) - len(vectors),
         rank=len(basis.singular_values),
         seconds=round(time.perf_counter() - started, 3),
     )

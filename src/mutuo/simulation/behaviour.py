@@ -66,7 +66,7 @@ class BehaviourModel:
     ) -> list[Event]:
         """The events of one session: browsing ``shown``, then answering the inbox."""
         events: list[Event] = []
-        clock = _Clock(moment)
+        clock = SessionClock(moment)
         for position, target in enumerate(shown):
             if position and rng.random() >= self.config.continue_p:
                 break
@@ -79,7 +79,7 @@ class BehaviourModel:
         viewer: str,
         target: str,
         position: int,
-        clock: _Clock,
+        clock: SessionClock,
         rng: random.Random,
         query_id: str | None,
     ) -> list[Event]:
@@ -89,7 +89,7 @@ class BehaviourModel:
         p = self.world.like_probability(viewer, target)
         if rng.random() < p:
             events.append(Event(viewer, "like", target, clock.tick(), query_id, position))
-            events += self._liked(viewer, target, clock, rng)
+            events += self.liked(viewer, target, clock, rng)
         elif rng.random() < self.config.pass_p:
             events.append(Event(viewer, "pass", target, clock.tick(), query_id, position))
             if p < self.config.block_below and rng.random() < self.config.block_p:
@@ -97,7 +97,9 @@ class BehaviourModel:
                 s.blocked.add(frozenset((viewer, target)))
         return events
 
-    def _liked(self, liker: str, target: str, clock: _Clock, rng: random.Random) -> list[Event]:
+    def liked(
+        self, liker: str, target: str, clock: SessionClock, rng: random.Random
+    ) -> list[Event]:
         """After ``liker`` likes ``target``: a match if it was mutual, else an inbox entry."""
         s = self.state
         s.liked[liker].add(target)
@@ -113,7 +115,7 @@ class BehaviourModel:
             s.inbox[target].append((liker, "message"))
         return events
 
-    def answer_inbox(self, member: str, clock: _Clock, rng: random.Random) -> list[Event]:
+    def answer_inbox(self, member: str, clock: SessionClock, rng: random.Random) -> list[Event]:
         """Answer at most the member's daily capacity of their oldest inbox entries."""
         s, events = self.state, []
         inbox = s.inbox[member]
@@ -130,7 +132,7 @@ class BehaviourModel:
             s.acted[member].add(sender)
             if rng.random() < self.world.like_probability(member, sender):
                 events.append(Event(member, "like", sender, clock.tick()))
-                events += self._liked(member, sender, clock, rng)
+                events += self.liked(member, sender, clock, rng)
             else:
                 events.append(Event(member, "pass", sender, clock.tick()))
         return events
@@ -142,7 +144,7 @@ def _drop(inbox: deque[tuple[str, str]], sender: str) -> None:
     inbox.extend(kept)
 
 
-class _Clock:
+class SessionClock:
     """Events of a session a second apart, so their order survives in the timestamps."""
 
     def __init__(self, moment: datetime) -> None:

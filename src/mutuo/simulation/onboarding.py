@@ -38,7 +38,8 @@ class Onboarding:
         )
         self._embedder = embedder
         self.synced: set[str] = set()
-        self.embedded = 0
+        self.embedded = 0  # texts embedded by the model, since the sync state was created
+        self.cache_hits = 0  # texts whose vector came from the embedding cache
 
     @property
     def embedder(self) -> Embedder:
@@ -64,7 +65,8 @@ class Onboarding:
         summary = worker.run()
         self.client.indices.refresh(index=self.mapping.index)
         self.synced.update(m.id for m in fresh)
-        self.embedded = summary.totals.embedded  # the checkpoint keeps the running total
+        self.embedded = summary.totals.embedded  # the checkpoint keeps running totals
+        self.cache_hits = summary.totals.cache_hits
         return summary
 
     def close(self) -> None:
