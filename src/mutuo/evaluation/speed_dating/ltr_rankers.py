@@ -34,7 +34,7 @@ from ...sync.embedder import Embedder
 from ..letor_engine import msearch
 from .dataset import Meeting, SpeedDating
 from .features import ONE_SIDED, RECIPROCAL, SETS, create_feature_sets, viewer_params
-from .judgments import LIKE, Judgments, judgments_of, read_events
+from .judgments import LIKE, MUTUAL, Judgments, judgments_of, read_events
 from .profiles import member_id
 from .protocol import ViewerCase
 from .splits import Split, training_folds
@@ -91,6 +91,10 @@ class SplitWorlds:
     judgments: Judgments
     folds: list[tuple[EngineWorld, set[frozenset[str]]]]
 
+    def close(self) -> None:
+        for world in [self.full, *(w for w, _pairs in self.folds)]:
+            world.client.close()
+
     def fold_of(self) -> dict[frozenset[str], EngineWorld]:
         return {pair: world for world, pairs in self.folds for pair in pairs}
 
@@ -116,6 +120,8 @@ class WorldCache:
     def get(self, data: SpeedDating, split: Split, root: Path) -> SplitWorlds:
         key = (split.name, split.seed, id(split))
         if self.worlds is None or self.key != key:
+            if self.worlds is not None:
+                self.worlds.close()
             self.worlds = build_worlds(data, split, root)
             self.key = key
         return self.worlds
@@ -275,4 +281,10 @@ def one_sided(data: SpeedDating, split: Split, _seed: int) -> LearnedRanker:
 
 def reciprocal(data: SpeedDating, split: Split, _seed: int) -> LearnedRanker:
     worlds = WORLDS.get(data, split, Path.cwd())
-    return LearnedRanker("reciprocal", RECIPROCAL, worlds, lambda g: g)
+    return LearnedRanker("reciprocal", RECIPROCAL, worlds, _mutual_first)
+
+
+def _mutual_first(grade: int) -> int:
+    """Mutual match 3, like 1: with NDCG's 2^g - 1 gains a match weighs seven likes, so
+    the model cannot buy likes with matches."""
+    return 3 if grade == MUTUAL else grade
