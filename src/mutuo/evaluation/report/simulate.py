@@ -16,6 +16,8 @@ from .page import Section, Table, write_page
 if TYPE_CHECKING:
     from ...simulation import SimulationLog
 
+# A Kaplan-Meier step with one member at risk jumps to 100%: the curves stop before that.
+MIN_AT_RISK = 5
 METRICS = [
     ("gini_impressions", "Gini of impressions"),
     ("gini_likes_received", "Gini of likes received"),
@@ -48,12 +50,15 @@ def _time_to_match(logs: dict[str, SimulationLog], out_dir: Path) -> str:
         if not len(durations):
             continue
         times, survival = kaplan_meier(durations, observed)
-        share = 1.0 - np.concatenate([[1.0], survival])
-        ax.step(np.concatenate([[0.0], times]), share, where="post", color=colour, label=name)
+        at_risk = np.array([np.sum(durations >= t) for t in times])
+        kept = at_risk >= MIN_AT_RISK
+        share = 1.0 - np.concatenate([[1.0], survival[kept]])
+        steps = np.concatenate([[0.0], times[kept]])
+        ax.step(steps, share, where="post", color=colour, label=name)
     ax.set_xlabel("days since joining")
     ax.set_ylabel("share of new members matched (Kaplan-Meier)")
     ax.set_ylim(0, 1)
-    ax.set_title("New members: time to first match")
+    ax.set_title(f"New members: time to first match (until < {MIN_AT_RISK} remain at risk)")
     ax.legend(loc="upper left")
     return save(fig, out_dir, "time_to_first_match.png")
 
