@@ -26,8 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from opensearchpy import RequestError
-
+DEFAULT_STORE = ".ltrstore"
 ONE_SIDED = "sd-one-sided"
 RECIPROCAL = "sd-reciprocal"
 PARAMS = ["profile", "taste", "interests"]
@@ -127,11 +126,8 @@ def feature_set_body(name: str) -> dict[str, Any]:
 def create_feature_sets(client: Any) -> None:
     """Both sets in the default feature store (``mutuo apply`` creates it with the product's
     feature set; a bare engine gets one)."""
-    try:
+    if not client.indices.exists(index=DEFAULT_STORE):
         client.plugins.ltr.create_default_store()
-    except RequestError as exc:
-        if exc.error != "resource_already_exists_exception":
-            raise
     for name in SETS:
         client.plugins.ltr.create_featureset(id=name, body=feature_set_body(name))
 
