@@ -34,9 +34,9 @@ def test_targets_compare_both_against_none_and_say_which_are_met() -> None:
 def test_four_arms_run_the_same_world_and_the_report_has_its_plots(tmp_path: Path) -> None:
     from mutuo.evaluation.report.simulate import write_simulate_report
 
-    options = SimulateOptions(members=40, days=1, seed=3, root=ROOT)
+    options = SimulateOptions(members=40, days=1, seed=3, root=ROOT, policy="recommend")
     report, logs = evaluate(options)
-    assert list(report["arms"]) == list(ARMS)
+    assert list(report["arms"]) == list(ARMS) and report["policy"] == "recommend"
     for metrics in report["arms"].values():
         assert metrics["members"] == report["arms"]["none"]["members"]
         assert metrics["impressions"] > 0

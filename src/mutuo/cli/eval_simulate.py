@@ -15,6 +15,14 @@ from rich.table import Table
 @click.option("--members", default=400, show_default=True, help="Members in the world.")
 @click.option("--days", default=4, show_default=True, help="Simulated days.")
 @click.option("--seed", default=7, show_default=True, help="World and behaviour seed.")
+@click.option(
+    "--policy",
+    type=click.Choice(["recommend", "knn"]),
+    default="recommend",
+    show_default=True,
+    help="recommend: the mutuo-recommend template (sltr + marketplace rescore); "
+    "knn: the simulator's k-NN policy with the same marketplace rescore.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--report",
@@ -23,7 +31,9 @@ from rich.table import Table
     default=None,
     help="Write an HTML page with plots into this folder.",
 )
-def simulate(members: int, days: int, seed: int, as_json: bool, report_dir: Path | None) -> None:
+def simulate(
+    members: int, days: int, seed: int, policy: str, as_json: bool, report_dir: Path | None
+) -> None:
     """Run the same synthetic marketplace under four arms (no balancing or exploration,
     balancing only, exploration only, both) through the real serve -> event -> signals
     loop, and compare exposure inequality, liquidity and new members' times to first
@@ -36,12 +46,14 @@ def simulate(members: int, days: int, seed: int, as_json: bool, report_dir: Path
     from ..evaluation.simulate import SimulateOptions, evaluate
 
     status = Console(stderr=True, quiet=as_json)
-    options = SimulateOptions(members=members, days=days, seed=seed, root=Path.cwd())
+    options = SimulateOptions(members, days, seed, Path.cwd(), policy)
     report, logs = evaluate(options, progress=lambda m: status.print(f"[dim]{m}[/]"))
     if report_dir is not None:
         from ..evaluation.report.simulate import write_simulate_report
 
-        command = f"mutuo eval simulate --members {members} --days {days} --seed {seed}"
+        command = (
+            f"mutuo eval simulate --members {members} --days {days} --seed {seed} --policy {policy}"
+        )
         page = write_simulate_report(report, logs, report_dir, command)
         status.print(f"report written to {page}")
     if as_json:

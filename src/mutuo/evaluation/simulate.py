@@ -10,6 +10,12 @@ differ only in the policy's marketplace rescore strengths:
 * ``exploration``: ``explore_bonus`` shows new members early;
 * ``both``.
 
+Two policies serve the arms: ``recommend`` (default) is the product itself, the stored
+``mutuo-recommend`` template through :class:`mutuo.Recommender` (filters, k-NN and lexical
+candidates, ``sltr`` with the installed model, then the marketplace rescore with
+``exposure_strength`` and ``explore_weight`` set per arm); ``knn`` is the simulator's
+k-NN policy with the same marketplace rescore and no LTR stage.
+
 Metrics per arm come from :mod:`.marketplace` (from the behaviour events, not from the
 ranking's bookkeeping). The targets of the issue are checked in ``targets``: exposure
 Gini at least 30% lower with both than with neither, matches per 1,000 impressions at
@@ -27,19 +33,27 @@ from typing import Any
 
 from ..artifacts.apply import apply_plan, load_artifacts, make_plan
 from ..client import connect
-from ..simulation import KnnPolicy, Onboarding, SimulationLog, generate_world, simulate
+from ..recommend.requests import RankingOptions
+from ..recommend.service import Recommender
+from ..simulation import KnnPolicy, Onboarding, Policy, Served, SimulationLog, generate_world
+from ..simulation import simulate as run_simulation
 from ..sync.embedder import Embedder
 
-STRENGTH = 0.5  # the rescore weight of exposure_factor / explore_bonus when an arm uses it
+# The rescore weight of exposure_factor / explore_bonus when an arm uses it: the
+# template's default (in the LTR model's margin units) and the k-NN policy's.
+STRENGTH = {"recommend": 1.0, "knn": 0.5}
 ARMS: dict[str, tuple[float, float]] = {
     "none": (0.0, 0.0),
-    "balancing": (STRENGTH, 0.0),
-    "exploration": (0.0, STRENGTH),
-    "both": (STRENGTH, STRENGTH),
-}
+    "balancing": (1.0, 0.0),
+    "exploration": (0.0, 1.0),
+    "both": (1.0, 1.0),
+}  # (balancing, exploration) as multiples of the strength
 GINI_CUT = 0.30
 LIQUIDITY_KEPT = 0.97
 TIME_TO_MATCH_FACTOR = 0.5
+
+
+POLICIES = ("recommend", "knn")
 
 
 @dataclass(frozen=True)
@@ -48,12 +62,35 @@ class SimulateOptions:
     days: int = 4
     seed: int = 7
     root: Path = Path(".")
+    policy: str = "recommend"
+
+
+class RecommendPolicy:
+    """The product's recommendations with the arm's marketplace strengths; the
+    Recommender logs each list to ``ubi_queries`` itself."""
+
+    def __init__(self, name: str, balancing: float, exploration: float) -> None:
+        self.name = name
+        self.options = RankingOptions(exposure_strength=balancing, explore_weight=exploration)
+        self._recommender: Recommender | None = None
+
+    def serve(self, client: Any, viewer_id: str, k: int) -> Served:
+        if self._recommender is None or self._recommender.client is not client:
+            self._recommender = Recommender(client, options=self.options)
+        result = self._recommender.recommend(viewer_id, k)
+        return Served([r.member_id for r in result], result.query_id)
+
+
+def make_policy(kind: str, name: str) -> Policy:
+    balancing, exploration = (share * STRENGTH[kind] for share in ARMS[name])
+    if kind == "knn":
+        return KnnPolicy(name=name, balancing=balancing, exploration=exploration)
+    return RecommendPolicy(name, balancing, exploration)
 
 
 def run_arm(
     name: str, options: SimulateOptions, embedder: Embedder, workdir: Path
 ) -> SimulationLog:
-    balancing, exploration = ARMS[name]
     client = connect("embedded://:memory:")
     try:
         apply_plan(client, make_plan(client, load_artifacts(options.root)), lambda _m: None)
@@ -61,8 +98,8 @@ def run_arm(
         onboarding = Onboarding(client, options.root, workdir / name, embedder)
         try:
             onboarding.add(world.initial())
-            policy = KnnPolicy(name=name, balancing=balancing, exploration=exploration)
-            return simulate(client, world, options.days, policy, options.seed, onboarding)
+            policy = make_policy(options.policy, name)
+            return run_simulation(client, world, options.days, policy, options.seed, onboarding)
         finally:
             onboarding.close()
     finally:
@@ -108,7 +145,8 @@ def evaluate(
         "members": options.members,
         "days": options.days,
         "seed": options.seed,
-        "strength": STRENGTH,
+        "policy": options.policy,
+        "strength": STRENGTH[options.policy],
         "arms": arms,
         "requests": {name: log.requests for name, log in logs.items()},
         "targets": targets(arms),
