@@ -23,6 +23,13 @@ from rich.table import Table
     help="recommend: the mutuo-recommend template (sltr + marketplace rescore); "
     "knn: the simulator's k-NN policy with the same marketplace rescore.",
 )
+@click.option(
+    "--strength",
+    type=float,
+    default=None,
+    help="Rescore weight of exposure_factor / explore_bonus in the arms that use them "
+    "(default: 1 for recommend, 0.5 for knn).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--report",
@@ -32,7 +39,13 @@ from rich.table import Table
     help="Write an HTML page with plots into this folder.",
 )
 def simulate(
-    members: int, days: int, seed: int, policy: str, as_json: bool, report_dir: Path | None
+    members: int,
+    days: int,
+    seed: int,
+    policy: str,
+    strength: float | None,
+    as_json: bool,
+    report_dir: Path | None,
 ) -> None:
     """Run the same synthetic marketplace under four arms (no balancing or exploration,
     balancing only, exploration only, both) through the real serve -> event -> signals
@@ -46,7 +59,7 @@ def simulate(
     from ..evaluation.simulate import SimulateOptions, evaluate
 
     status = Console(stderr=True, quiet=as_json)
-    options = SimulateOptions(members, days, seed, Path.cwd(), policy)
+    options = SimulateOptions(members, days, seed, Path.cwd(), policy, strength)
     report, logs = evaluate(options, progress=lambda m: status.print(f"[dim]{m}[/]"))
     if report_dir is not None:
         from ..evaluation.report.simulate import write_simulate_report

@@ -63,6 +63,10 @@ class SimulateOptions:
     seed: int = 7
     root: Path = Path(".")
     policy: str = "recommend"
+    strength: float | None = None  # None: the policy's default (STRENGTH)
+
+    def rescore_strength(self) -> float:
+        return STRENGTH[self.policy] if self.strength is None else self.strength
 
 
 class RecommendPolicy:
@@ -81,8 +85,8 @@ class RecommendPolicy:
         return Served([r.member_id for r in result], result.query_id)
 
 
-def make_policy(kind: str, name: str) -> Policy:
-    balancing, exploration = (share * STRENGTH[kind] for share in ARMS[name])
+def make_policy(kind: str, name: str, strength: float) -> Policy:
+    balancing, exploration = (share * strength for share in ARMS[name])
     if kind == "knn":
         return KnnPolicy(name=name, balancing=balancing, exploration=exploration)
     return RecommendPolicy(name, balancing, exploration)
@@ -98,7 +102,7 @@ def run_arm(
         onboarding = Onboarding(client, options.root, workdir / name, embedder)
         try:
             onboarding.add(world.initial())
-            policy = make_policy(options.policy, name)
+            policy = make_policy(options.policy, name, options.rescore_strength())
             return run_simulation(client, world, options.days, policy, options.seed, onboarding)
         finally:
             onboarding.close()
@@ -146,7 +150,7 @@ def evaluate(
         "days": options.days,
         "seed": options.seed,
         "policy": options.policy,
-        "strength": STRENGTH[options.policy],
+        "strength": options.rescore_strength(),
         "arms": arms,
         "requests": {name: log.requests for name, log in logs.items()},
         "targets": targets(arms),
