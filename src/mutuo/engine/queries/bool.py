@@ -63,10 +63,16 @@ class Bool(Query):
         return [*self.must, *self.filter, *self.should, *self.must_not]
 
     def filter_key(self, ctx: SearchContext) -> Any:
-        keys = [c.filter_key(ctx) for c in self.children()]
-        if any(k is None for k in keys):
-            return None
-        return self.body_filter_key()
+        """The clauses' own keys, not the request body: a terms lookup's key holds the
+        values it resolved to, so a mask cached before the looked-up document changed is
+        never served after (blocks apply to the very next request)."""
+        parts: list[Any] = ["bool", str(self.minimum_should_match)]
+        for kind in _CLAUSES:
+            keys = tuple(c.filter_key(ctx) for c in getattr(self, kind))
+            if any(k is None for k in keys):
+                return None
+            parts.append(keys)
+        return tuple(parts)
 
     def required_should(self) -> int:
         default = 0 if (self.must or self.filter) else 1

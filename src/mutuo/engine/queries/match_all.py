@@ -56,6 +56,9 @@ class MatchNone(Query):
 
     cost = 1
 
+    def filter_key(self, ctx: SearchContext) -> Any:
+        return ("match_none",)
+
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         return ctx.none()
 
