@@ -1,5 +1,6 @@
-"""The demo syncs its members from the change log into ``profiles`` (with embeddings) and
-its searches return what they claim."""
+"""The demo end to end on the embedded engine: members through the change log and the
+sync, behaviour through ubi_events and the signals worker, the graph job, and
+recommendations for a cold and a warm member that respect every hard rule."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 from opensearchpy import OpenSearch
 
-from mutuo.demo.run import INDEX, DemoReport, run_demo
+import mutuo
+from mutuo.demo.run import INDEX, DemoOptions, DemoReport, run_demo
+from mutuo.errors import MutuoError
 from mutuo.sync.embedder import Embedder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,37 +23,93 @@ def embedder() -> Iterator[Embedder]:
     yield Embedder()
 
 
-@pytest.fixture
-def report(memory_client: OpenSearch, tmp_path: Path, embedder: Embedder) -> DemoReport:
-    return run_demo(
-        memory_client,
-        members=200,
-        seed=3,
-        root=ROOT,
-        log=tmp_path / "changes.jsonl",
-        state=tmp_path / "state",
-        embedder=embedder,
+def demo(client: OpenSearch, tmp_path: Path, embedder: Embedder, **kw: int) -> DemoReport:
+    options = DemoOptions(root=ROOT, directory=tmp_path / "demo", **kw)  # type: ignore[arg-type]
+    return run_demo(client, options, embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def demo_client() -> Iterator[OpenSearch]:
+    """One engine for the module: the demo runs once and each test reads what it left."""
+    client = mutuo.connect("embedded://:memory:")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def report(
+    demo_client: OpenSearch, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> DemoReport:
+    return demo(demo_client, tmp_path_factory.mktemp("demo"), embedder, members=150, days=1, seed=3)
+
+
+def test_every_member_is_synced_with_an_embedding(
+    demo_client: OpenSearch, report: DemoReport
+) -> None:
+    assert demo_client.count(index=INDEX)["count"] == 150
+    assert report.steps["members"]["synced"] + report.steps["simulate"]["arrivals"] == 150
+    assert len(demo_client.get(index=INDEX, id="m000000")["_source"]["profile_vector"]) == 384
+
+
+def test_behaviour_goes_through_ubi_events_and_the_signals_worker(
+    demo_client: OpenSearch, report: DemoReport
+) -> None:
+    simulated = report.steps["simulate"]
+    logged = demo_client.count(index="ubi_events")["count"]
+    actions = ("impression", "like", "pass", "match", "message", "reply", "block")
+    assert logged == sum(simulated.get(a, 0) for a in actions) > 0
+    assert simulated["signals_events"] == logged
+    shown = demo_client.count(
+        index=INDEX, body={"query": {"range": {"impressions_total": {"gt": 0}}}}
     )
+    assert shown["count"] > 0
+    demo_client.indices.refresh(index="ubi_queries")
+    assert demo_client.count(index="ubi_queries")["count"] == simulated["requests"]
 
 
-def test_demo_syncs_every_member_through_the_change_log(
-    memory_client: OpenSearch, report: DemoReport
+def test_no_result_was_already_seen_blocked_or_not_mutual(report: DemoReport) -> None:
+    assert report.metrics["served"] > 0
+    assert report.metrics["served_violations"] == 0
+
+
+def test_the_graph_job_wrote_vectors_for_members_with_likes(
+    demo_client: OpenSearch, report: DemoReport
 ) -> None:
-    assert memory_client.count(index=INDEX)["count"] == 200
-    assert report.written == 200 and report.embedded == 200
-    (concrete,) = memory_client.indices.get_mapping(index=INDEX)
-    mapping = memory_client.indices.get_mapping(index=INDEX)[concrete]["mappings"]
-    assert mapping["properties"]["location"]["type"] == "geo_point"
-    assert len(memory_client.get(index=INDEX, id="m000000")["_source"]["profile_vector"]) == 384
-    assert report.searches and all(s["hits"] for s in report.searches)
+    graph = report.steps["graph"]
+    assert graph["written"] > 0
+    with_vector = demo_client.count(
+        index=INDEX, body={"query": {"exists": {"field": "graph_vector"}}}
+    )["count"]
+    assert with_vector == graph["written"]
 
 
-def test_demo_filter_search_returns_only_mutual_candidates(
-    memory_client: OpenSearch, report: DemoReport
+def test_the_showcase_has_a_cold_and_a_warm_member_with_mutual_results(
+    demo_client: OpenSearch, report: DemoReport
 ) -> None:
-    viewer = memory_client.get(index=INDEX, id="m000000")["_source"]
-    mutual = report.searches[1]
-    for hit in mutual["hits"]:
-        doc = memory_client.get(index=INDEX, id=hit["id"])["_source"]
-        assert doc["gender"] in viewer["seeking"]
-        assert viewer["gender"] in doc["seeking"]
+    cases = {case["role"]: case for case in report.showcase}
+    assert set(cases) == {"cold", "warm"}
+    assert not cases["cold"]["viewer"]["has_taste_vector"]
+    assert cases["warm"]["viewer"]["has_taste_vector"]
+    for case in cases.values():
+        viewer = demo_client.get(index=INDEX, id=case["viewer"]["id"])["_source"]
+        assert case["results"]
+        for row in case["results"]:
+            other = demo_client.get(index=INDEX, id=row["id"])["_source"]
+            assert other["gender"] in viewer["seeking"] and viewer["gender"] in other["seeking"]
+
+
+def test_a_second_demo_on_the_same_cluster_is_refused(
+    demo_client: OpenSearch, report: DemoReport, tmp_path: Path, embedder: Embedder
+) -> None:
+    with pytest.raises(MutuoError, match="--reset"):
+        demo(demo_client, tmp_path, embedder, members=20, days=1)
+
+
+@pytest.mark.slow
+def test_the_full_size_demo_keeps_every_rule(
+    memory_client: OpenSearch, tmp_path: Path, embedder: Embedder
+) -> None:
+    report = demo(memory_client, tmp_path, embedder, members=1000, days=2, seed=11)
+    assert report.metrics["served_violations"] == 0
+    assert report.metrics["matches"] > 0 and report.steps["graph"]["written"] > 0
+    assert {case["role"] for case in report.showcase} == {"cold", "warm"}

@@ -1,15 +1,24 @@
-"""The demo: generate members into the change log, sync them into ``profiles``, search them.
+"""The demo: a synthetic marketplace through the whole product, step by step.
 
-The members take the product's real path: the change log (``file://`` source) is synced
-by the sync worker, with embeddings, into the ``profiles`` alias that the project's
-artifacts define (``mutuo apply`` runs first). Everything goes through an opensearch-py
-client from :func:`mutuo.connect`, so the same demo runs on the embedded engine (the
-default) and on a real cluster.
+1. ``apply``: install the artifacts (index templates, templates, feature sets) as
+   ``mutuo apply`` does;
+2. ``members``: generate members (:mod:`.population`, hidden traits from
+   :mod:`mutuo.simulation.world`), append them to the change log and sync it (embeddings);
+3. ``simulate``: a few days of behaviour through the real event path, the signals worker
+   catching up on simulated time after every quarter day (:mod:`mutuo.simulation`);
+4. ``graph``: ``mutuo graph build`` over the like/match graph;
+5. ``showcase``: recommendations for a cold member (just joined, no history) and a warm
+   one (the most likes given).
+
+Everything goes through an opensearch-py client from :func:`mutuo.connect`, so the same
+demo runs on the embedded engine (the default) and on a real cluster.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,99 +26,153 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from ..artifacts.apply import apply_plan, load_artifacts, make_plan
-from ..sync.config import load_mapping
+from ..errors import MutuoError
+from ..graph import GraphBuildOptions, build_graph
+from ..simulation import KnnPolicy, Onboarding, Policy, generate_world, simulate
 from ..sync.embedder import Embedder
-from ..sync.sources import FileSource
-from ..sync.state import SyncState
-from ..sync.worker import SyncWorker, WorkerOptions
-from .changelog import write_population
-from .population import generate_members
+from .showcase import showcase
 
 INDEX = "profiles"
+DEMO_INDICES = ("profiles-v*", "viewer_state-v*", "ubi_events-v*", "ubi_queries-v*")
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    members: int = 2000
+    days: int = 3
+    seed: int = 7
+    k: int = 10
+    arrival_share: float = 0.1
+    root: Path = Path(".")
+    directory: Path = Path(".mutuo") / "demo"
 
 
 @dataclass
 class DemoReport:
-    members: int
-    index_seconds: float  # syncing the change log, embeddings included
-    written: int = 0  # members appended to the change log by this run
-    embedded: int = 0
-    searches: list[dict[str, Any]] = field(default_factory=list)
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    per_day: list[dict[str, Any]] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    showcase: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "steps": self.steps,
+            "per_day": self.per_day,
+            "metrics": self.metrics,
+            "showcase": self.showcase,
+            "seconds": self.seconds,
+        }
 
 
-def sync_population(
-    client: OpenSearch,
-    root: Path,
-    log: Path,
-    state: Path,
-    members: int,
-    seed: int,
-    embedder: Embedder | None = None,
-) -> tuple[int, int, float]:
-    """Apply the artifacts, write the members into the log, sync it; (written, embedded, s)."""
-    apply_plan(client, make_plan(client, load_artifacts(root)), lambda _m: None)
-    written = write_population(log, members, seed)
-    mapping = load_mapping(root / "sync" / "profiles.yaml")
-    source = FileSource(log, mapping.collection)
-    sync_state = SyncState(state, source=source.description, mapping=mapping.name)
-    start = time.perf_counter()
-    try:
-        worker = SyncWorker(
-            client, mapping, source, sync_state, embedder or Embedder(), WorkerOptions(once=True)
+def reset(client: OpenSearch, directory: Path) -> None:
+    """Delete what a previous demo left: its indices and its state, except the sync's
+    embedding cache (the same texts are never embedded twice)."""
+    for pattern in DEMO_INDICES:
+        client.indices.delete(index=pattern, ignore_unavailable=True, allow_no_indices=True)
+    cache = directory / "sync" / "embeddings.sqlite"
+    keep = cache.read_bytes() if cache.exists() else None
+    shutil.rmtree(directory, ignore_errors=True)
+    if keep is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(keep)
+
+
+def ensure_empty(client: OpenSearch) -> None:
+    if client.indices.exists(index=INDEX) and client.count(index=INDEX)["count"]:
+        raise MutuoError(
+            "the cluster already holds profiles; run `mutuo demo --reset` to delete the "
+            "demo's indices (profiles, viewer_state, ubi_*) first, or use another cluster"
         )
-        summary = worker.run()
-    finally:
-        sync_state.close()
-    client.indices.refresh(index=mapping.index)
-    return written, summary.totals.embedded, time.perf_counter() - start
+
+
+class Steps:
+    """Times each step and keeps its summary."""
+
+    def __init__(self, report: DemoReport, on_step: Callable[[str, dict[str, Any]], None]):
+        self.report, self.on_step = report, on_step
+
+    def done(self, name: str, started: float, summary: dict[str, Any]) -> None:
+        summary = {**summary, "seconds": round(time.perf_counter() - started, 2)}
+        self.report.steps[name] = summary
+        self.on_step(name, summary)
 
 
 def run_demo(
     client: OpenSearch,
-    members: int = 500,
-    seed: int = 7,
-    root: str | Path = ".",
-    log: str | Path = ".mutuo/changes.jsonl",
-    state: str | Path = ".mutuo/sync/profiles",
+    options: DemoOptions | None = None,
     embedder: Embedder | None = None,
+    policy: Policy | None = None,
+    on_step: Callable[[str, dict[str, Any]], None] | None = None,
+    on_day: Callable[[dict[str, Any]], None] | None = None,
 ) -> DemoReport:
-    """Sync ``members`` synthetic profiles and run a few representative searches."""
-    written, embedded, seconds = sync_population(
-        client, Path(root), Path(log), Path(state), members, seed, embedder
-    )
-    viewer = generate_members(1, seed=seed)[0].profile  # the first member of the population
-    count = client.count(index=INDEX)["count"]
-    report = DemoReport(members=count, index_seconds=seconds, written=written, embedded=embedded)
-    searches: dict[str, dict[str, Any]] = {
-        "bios mentioning hiking or climbing": {"query": {"match": {"bio": "hiking climbing"}}},
-        f"active {'/'.join(viewer['seeking'])} members seeking a {viewer['gender']}": {
-            "query": {
-                "bool": {
-                    "filter": [
-                        {"term": {"status": "active"}},
-                        {"terms": {"gender": viewer["seeking"]}},
-                        {"term": {"seeking": viewer["gender"]}},
-                    ]
-                }
-            }
-        },
-    }
-    for title, body in searches.items():
-        result = client.search(index=INDEX, body={**body, "size": 5})
-        report.searches.append(
+    """Run every step on ``client`` (which must hold no profiles yet)."""
+    options = options or DemoOptions()
+    report = DemoReport()
+    steps = Steps(report, on_step or (lambda _n, _s: None))
+    begin = time.perf_counter()
+    ensure_empty(client)
+
+    started = time.perf_counter()
+    plan = make_plan(client, load_artifacts(options.root))
+    applied = apply_plan(client, plan, lambda _m: None)
+    steps.done("apply", started, {"artifacts": len(plan), "changed": applied})
+
+    started = time.perf_counter()
+    world = generate_world(options.members, options.days, options.arrival_share, options.seed)
+    onboarding = Onboarding(client, options.root, options.directory, embedder)
+    try:
+        onboarding.add(world.initial())
+        steps.done(
+            "members",
+            started,
             {
-                "title": title,
-                "total": result["hits"]["total"]["value"],
-                "hits": [
-                    {
-                        "id": h["_id"],
-                        "score": round(h["_score"], 3),
-                        "headline": h["_source"]["headline"],
-                        "age": h["_source"]["age"],
-                        "city": h["_source"]["city"],
-                    }
-                    for h in result["hits"]["hits"]
-                ],
-            }
+                "synced": len(onboarding.synced),
+                "embedded": onboarding.embedded,
+                "from_cache": onboarding.cache_hits,
+            },
         )
+        started = time.perf_counter()
+        log = simulate(
+            client,
+            world,
+            options.days,
+            policy or KnnPolicy(balancing=0.5, exploration=0.5),
+            options.seed,
+            onboarding,
+            on_day=on_day,
+        )
+    finally:
+        onboarding.close()
+    report.per_day, report.metrics = log.per_day, log.metrics()
+    steps.done(
+        "simulate",
+        started,
+        {
+            "days": options.days,
+            "requests": log.requests,
+            "arrivals": len(onboarding.synced) - len(world.initial()),
+            **dict(log.actions),
+            "signals_events": log.signals.get("applied", 0),
+        },
+    )
+
+    started = time.perf_counter()
+    graph = build_graph(client, GraphBuildOptions(state=options.directory / "graph", full=True))
+    steps.done(
+        "graph",
+        started,
+        {
+            "members": graph.members,
+            "edges": graph.edges,
+            "rank": graph.rank,
+            "written": graph.written,
+            "outside_rank": graph.without_vector,
+        },
+    )
+
+    started = time.perf_counter()
+    report.showcase = showcase(client, world, policy or KnnPolicy(), options.k)
+    steps.done("showcase", started, {"viewers": len(report.showcase)})
+    report.seconds = round(time.perf_counter() - begin, 2)
     return report

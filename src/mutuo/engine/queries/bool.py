@@ -131,6 +131,48 @@ class Bool(Query):
                 total += np.where(m.mask, m.score_array(), np.float32(0))
         return (total.astype(np.float32) if total is not None else None), count
 
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        """:meth:`weighted` for ``ordinals``: every clause reads only those documents."""
+        n = len(ordinals)
+        live = ctx.live[ordinals]
+        if not self.children():
+            return Matches(live, None, 1.0).boosted(boost) if scoring else Matches(live)
+        required = self.required_should()
+        if self.should and required > len(self.should):
+            return Matches(np.zeros(n, dtype=bool), None, 0.0)
+        musts, shoulds = list(self.must), list(self.should)
+        if shoulds and required == len(shoulds) and required > 0:
+            musts, shoulds, required = musts + shoulds, [], 0
+        filters = list(self.filter) if scoring else musts + self.filter
+        musts = musts if scoring else []
+        mask = live.copy()
+        for clause in filters:
+            mask &= clause.run_window(ctx, ordinals, False).mask
+        for clause in self.must_not:
+            mask &= ~clause.run_window(ctx, ordinals, False).mask
+        must_scores = []
+        for clause in musts:
+            m = clause.run_window(ctx, ordinals, True, boost)
+            mask &= m.mask
+            must_scores.append(m.score_array())
+        count = np.zeros(n, dtype=np.int32)
+        total = np.zeros(n, dtype=np.float64) if scoring and shoulds else None
+        for clause in shoulds:
+            m = clause.run_window(ctx, ordinals, scoring, boost)
+            count += m.mask
+            if total is not None:
+                total += np.where(m.mask, m.score_array(), np.float32(0))
+        if shoulds and required > 0:
+            mask &= count >= required
+        if not scoring:
+            return Matches(mask, None, 1.0)
+        should_sum = total.astype(np.float32) if total is not None else None
+        scores = _combine(must_scores, should_sum, required > 0, n)
+        scores[~mask] = 0
+        return Matches(mask, scores, 0.0)
+
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
         """Lucene's BooleanWeight explanation (clauses in OpenSearch's order: must,
         must_not, should, filter)."""
