@@ -113,13 +113,17 @@ class Simulation:
             self.log.marketplace.joined[m.id] = _joined_day(self.world, m.id)
 
     def sessions(self, day: int) -> dict[int, list[str]]:
-        """Who opens the app at which tick of ``day`` (drawn once per day, seeded)."""
-        by_tick: dict[int, list[str]] = {t: [] for t in range(self.options.ticks)}
-        for member_id in sorted(self.onboarding.synced):
+        """Who opens the app at which tick of ``day`` (drawn once per day, seeded): members
+        already in, and members arriving that day, from the tick after they joined."""
+        ticks = self.options.ticks
+        arriving = {m.id: m.joined_day for m in self.world.arriving(day, day + 1)}
+        by_tick: dict[int, list[str]] = {t: [] for t in range(ticks)}
+        for member_id in sorted(self.onboarding.synced | set(arriving)):
             member = self.world.members[member_id]
             if self.rng.random() < member.activity:
-                tick = self.rng.randrange(self.options.ticks)
-                if day + (tick + 1) / self.options.ticks > member.joined_day:
+                tick = self.rng.randrange(ticks)
+                first = int((arriving[member_id] - day) * ticks) + 1 if member_id in arriving else 0
+                if tick >= first:
                     by_tick[tick].append(member_id)
         return by_tick
 
@@ -140,7 +144,7 @@ class Simulation:
             )
         return bad
 
-    def serve(self, viewer: str, day: float) -> list[Event]:
+    def serve(self, viewer: str) -> list[Event]:
         served = self.policy.serve(self.client, viewer, self.options.k)
         shown = [i for i in served.ids if i in self.world.members]
         self.log.requests += 1
@@ -159,13 +163,13 @@ class Simulation:
     def tick(self, day: int, tick: int, viewers: list[str]) -> None:
         start_day = day + tick / self.options.ticks
         end_day = day + (tick + 1) / self.options.ticks
-        self.clock.moment = self.world.moment(start_day)
-        self.onboard(end_day, start_day)
         events: list[Event] = []
         for viewer in viewers:
             offset = self.rng.random() / self.options.ticks
             self.clock.moment = self.world.moment(start_day + offset)
-            events += self.serve(viewer, start_day + offset)
+            events += self.serve(viewer)
+        self.clock.moment = self.world.moment(end_day)
+        self.onboard(end_day, start_day)  # who joined during the tick is shown from the next
         record(self.client, events)
         for e in events:
             self.log.actions[e.action] += 1
@@ -173,7 +177,6 @@ class Simulation:
             self.log.marketplace.happenings.append(
                 Happening(at, e.action, e.viewer_id, e.target_id)
             )
-        self.clock.moment = self.world.moment(end_day)
         self.signals.catch_up()
 
     def run(self, days: int, on_day: Callable[[dict[str, Any]], None] | None = None) -> None:
