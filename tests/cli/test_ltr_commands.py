@@ -12,16 +12,23 @@ from click.testing import CliRunner
 from mutuo.cli.app import cli
 
 
-def test_bench_ltr_reports_both_measurements_with_identical_model_outputs() -> None:
-    args = ["bench", "ltr", "--docs", "300", "--window", "50", "--features", "8"]
-    args += ["--trees", "10", "--depth", "3", "--repeat", "3", "--json"]
+def test_bench_ltr_reports_each_stage_with_identical_model_outputs() -> None:
+    args = ["bench", "ltr", "--docs", "300", "--window", "50", "--trees", "10", "--depth", "3"]
+    args += ["--repeat", "3", "--json"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["model"]["matrix"] == [50, 8]
-    assert report["model"]["max_abs_difference"] == 0.0
-    assert report["model"]["engine_compiled"]["n"] == 3
-    assert report["sltr_window"]["latency"]["n"] == 3
+    model = report["model_inference"]
+    assert report["features"] == 40
+    assert model["matrix"] == [50, 40]
+    assert model["max_abs_difference_engine_vs_xgboost"] < 1e-5
+    for stage in (model["engine_compiled_model"], model["xgboost_inplace_predict_1_thread"]):
+        assert stage["n"] == 3
+    for name in ("sltr_window_rescore", "search_with_rescore", "search_without_rescore"):
+        assert report[name]["n"] == 3
+    assert report["target"]["met"] == (report["sltr_window_rescore"]["p50_ms"] <= 5.0)
+    parts = set(report["in_process_breakdown_p50_ms"])
+    assert {"parse_and_prepare_features", "features_all", "model"} <= parts
 
 
 def _write_fold(folder: Path, rng: np.random.Generator) -> None:

@@ -34,10 +34,11 @@ def cli(ctx: click.Context, opensearch_url: str | None, verbose: bool) -> None:
 
 
 def register_commands() -> None:
-    from . import artifacts, bench, demo, engine, graph, serve, signals, sync
+    from . import artifacts, bench, demo, engine, graph, ltr, recommend, serve, signals, sync
     from . import eval as eval_cli
 
-    for module in (artifacts, bench, demo, engine, eval_cli, graph, serve, signals, sync):
+    modules = (artifacts, bench, demo, engine, eval_cli, graph, ltr, recommend, serve, signals, sync)
+    for module in modules:
         module.register(cli)
 
 

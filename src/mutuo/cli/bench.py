@@ -56,11 +56,22 @@ def register(group: click.Group) -> None:
     from ..bench import engine as engine_bench
     from ..bench import knn as knn_bench
     from ..bench import ltr as ltr_bench
+    from ..bench import recommend as recommend_bench
+    from ..bench import recommend_designs
     from ..bench import search as search_bench
     from ..bench import signals as signals_bench
     from ..bench import sync as sync_bench
 
-    for module in (engine_bench, knn_bench, ltr_bench, search_bench, signals_bench, sync_bench):
+    for module in (
+        engine_bench,
+        knn_bench,
+        ltr_bench,
+        recommend_bench,
+        recommend_designs,
+        search_bench,
+        signals_bench,
+        sync_bench,
+    ):
         bench.add_command(module.command)
     bench.add_command(run_all)
     group.add_command(bench)

@@ -12,10 +12,12 @@ def eval_group() -> None:
 
 def register(group: click.Group) -> None:
     from .eval_check import check
+    from .eval_replay import replay
     from .eval_speed_dating import speed_dating
     from .letor import letor
 
     eval_group.add_command(letor)
     eval_group.add_command(speed_dating)
     eval_group.add_command(check)
+    eval_group.add_command(replay)
     group.add_command(eval_group)

@@ -111,6 +111,35 @@ def parse(template: str) -> list[Any]:
     return root
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$.]*")
+
+
+def referenced_names(tree: list[Any]) -> frozenset[str]:
+    """Every top-level parameter name that rendering ``tree`` may read.
+
+    The first segment of each variable and section name, and of the argument of the
+    functions ``toJson`` and ``join`` (read from the section's raw body). A name inside a
+    section may resolve against the section's item or fall back to the top level, so it
+    counts too: an over-approximation, which is what a cache key needs.
+    """
+    names: set[str] = set()
+    stack = list(tree)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _Section) and _is_function(node.name):
+            names.update(m.split(".")[0] for m in _IDENTIFIER.findall(node.raw))
+        elif isinstance(node, _Var | _Section):
+            names.add(node.name.split(".")[0])
+        if isinstance(node, _Section):
+            stack.extend(node.children)
+    names.discard("")
+    return frozenset(names)
+
+
+def _is_function(name: str) -> bool:
+    return name.lower() in ("tojson", "join", "url") or bool(_JOIN_DELIM.match(name))
+
+
 # -- rendering -----------------------------------------------------------------------------
 
 

@@ -93,6 +93,18 @@ class SearchContext:
             return self.domain
         return self.mask_of(self.domain)
 
+    def domain_hits(self, mask: np.ndarray) -> np.ndarray:
+        """The ordinals of ``mask`` inside ``domain``, ascending (all of ``mask`` without one).
+
+        With a window of ordinals this touches only the window, not every document.
+        """
+        if self.domain is None:
+            return np.flatnonzero(mask)
+        if self.domain.dtype == np.bool_:
+            return np.flatnonzero(mask & self.domain)
+        ordinals = np.unique(self.domain)
+        return ordinals[mask[ordinals]]
+
     def domain_ordinals(self) -> np.ndarray:
         """The ordinals worth computing: the live ones inside ``domain``."""
         mask = self.domain_mask()

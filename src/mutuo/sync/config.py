@@ -197,8 +197,11 @@ def _derived(r: _Reader, node: Any) -> tuple[DerivedRule, ...]:
             r.fail((*where, "from"), "must be a source path or a list of paths")
             continue
         arity = FUNCTIONS[function].arity
-        if len(sources) != arity:
-            r.fail((*where, "from"), f"{function} takes {arity} source path(s), got {len(sources)}")
+        if (arity is None and not sources) or (arity is not None and len(sources) != arity):
+            wanted = "one or more" if arity is None else str(arity)
+            r.fail(
+                (*where, "from"), f"{function} takes {wanted} source path(s), got {len(sources)}"
+            )
             continue
         out.append(DerivedRule(target, str(function), tuple(sources)))
     return tuple(out)

@@ -30,7 +30,7 @@ class DeriveContext:
 
 @dataclass(frozen=True)
 class Function:
-    arity: int
+    arity: int | None  # None: one or more source paths
     apply: Callable[[list[Any], DeriveContext], Any]
 
 
@@ -38,7 +38,7 @@ FUNCTIONS: dict[str, Function] = {}
 
 
 def register(
-    name: str, arity: int
+    name: str, arity: int | None
 ) -> Callable[
     [Callable[[list[Any], DeriveContext], Any]], Callable[[list[Any], DeriveContext], Any]
 ]:
@@ -136,3 +136,59 @@ def lowercase(values: list[Any], ctx: DeriveContext) -> Any:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return [v.lower() for v in value]
     raise MappingError(f"lowercase expects a string or a list of strings, got {value!r}")
+
+
+# Recommendation needs "distance within both members' limits", and a per-document limit is
+# not a ``geo_distance`` parameter. Limits are therefore snapped *down* to one of these steps
+# (an app's distance slider offers such steps anyway), so that the recommend template can
+# render one exact ``geo_distance`` clause per step. The last step exceeds half the Earth's
+# circumference: it means "no limit". ``scripts/mutuo-recommend.mustache`` renders one
+# clause per step; a test keeps the two lists equal.
+DISTANCE_STEPS_KM = (1, 2, 5, 10, 25, 50, 100, 200, 500, 1000, 2500, 20040)
+
+
+@register("distance_step", 1)
+def distance_step(values: list[Any], ctx: DeriveContext) -> int | None:
+    """The largest step of :data:`DISTANCE_STEPS_KM` not above the limit (in km); limits
+    below the first step get the first step, a missing limit stays missing (no limit)."""
+    (limit,) = values
+    if limit is None:
+        return None
+    number = _coordinate(limit, "max_distance_km")
+    if number <= 0:
+        raise MappingError(f"max_distance_km must be positive, got {limit!r}")
+    fitting = [step for step in DISTANCE_STEPS_KM if step <= number]
+    return fitting[-1] if fitting else DISTANCE_STEPS_KM[0]
+
+
+@register("midpoint", 2)
+def midpoint(values: list[Any], ctx: DeriveContext) -> float | None:
+    """The middle of a range (e.g. the age a member prefers most), missing if an end is."""
+    low, high = values
+    if low is None or high is None:
+        return None
+    a, b = _coordinate(low, "range start"), _coordinate(high, "range end")
+    if a > b:
+        raise MappingError(f"range start {low!r} is above its end {high!r}")
+    return (a + b) / 2
+
+
+@register("half_width", 2)
+def half_width(values: list[Any], ctx: DeriveContext) -> float | None:
+    """Half the width of a range, at least 1 (a scale for decay functions around the
+    midpoint: a gauss with this scale gives 0.5 at the range's ends)."""
+    low, high = values
+    if low is None or high is None:
+        return None
+    a, b = _coordinate(low, "range start"), _coordinate(high, "range end")
+    if a > b:
+        raise MappingError(f"range start {low!r} is above its end {high!r}")
+    return max((b - a) / 2, 1.0)
+
+
+@register("completeness", None)
+def completeness(values: list[Any], ctx: DeriveContext) -> float:
+    """The share of the given source values that are filled in (0.0 to 1.0, two decimals):
+    empty strings, empty lists and missing values count as missing."""
+    filled = sum(1 for v in values if v is not None and v != "" and v != [] and v != {})
+    return round(filled / len(values), 2)

@@ -49,6 +49,10 @@ def test_the_project_artifacts_are_valid() -> None:
     assert {k: len(v) for k, v in artifacts.by_kind.items() if v} == {
         "component_template": 2,
         "index_template": 5,
+        "ltr_featureset": 1,
+        "ltr_model": 1,
+        "search_pipeline": 1,
+        "search_template": 3,
         "sync_mapping": 1,
     }
 

@@ -12,6 +12,7 @@ from . import (
     index_templates,
     indices,
     ltr_featuresets,
+    ltr_models,
     search_pipelines,
     search_templates,
     sync_mappings,
@@ -22,7 +23,8 @@ KINDS: list[ArtifactKind] = [
     search_pipelines.KIND,  # before the index templates whose settings may name them
     index_templates.KIND,
     ltr_featuresets.KIND,
-    search_templates.KIND,  # after the feature sets their sltr queries name
+    ltr_models.KIND,  # created from the feature sets
+    search_templates.KIND,  # after the feature sets and models their sltr queries name
     sync_mappings.KIND,
     indices.KIND,
 ]

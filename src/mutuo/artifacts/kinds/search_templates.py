@@ -2,7 +2,10 @@
 
 The file is the template source as OpenSearch renders it (JSON with mustache tags, so
 not necessarily valid JSON itself). A literal ``"featureset": "X"`` (an ``sltr`` query)
-must name a feature set of ``ltr_models/featuresets/``.
+must name a feature set of ``ltr_models/featuresets/``, and a default model slot
+(``{{^model}}NAME{{/model}}``, see :mod:`mutuo.ltr.slot`) a model of ``ltr_models/models/``.
+In a cluster the slot belongs to ``mutuo ltr promote``: an installed template keeps the
+model it names, the file's model is only used when the template is first created.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
+from ...ltr.slot import slot_model, with_slot_model
 from ..model import Artifact, ArtifactSet, PlanItem, Problem
-from . import ltr_featuresets
+from . import ltr_featuresets, ltr_models
 from .remote import found, scratch_engine, try_install
 
 NAME = "search_template"
@@ -42,10 +46,12 @@ class SearchTemplates:
 
     def validate(self, artifacts: ArtifactSet) -> list[Problem]:
         featuresets = {a.name for a in artifacts.of(ltr_featuresets.NAME)}
+        models = {a.name for a in artifacts.of(ltr_models.NAME)}
         problems = []
         with scratch_engine() as engine:
             for a in artifacts.of(NAME):
                 problems += try_install(a, "", partial(_put(a.name, a.body), engine, None))
+                problems += _check_slot(a, models)
                 for name in _FEATURESET.findall(a.body):
                     if name not in featuresets:
                         problems.append(
@@ -61,18 +67,30 @@ class SearchTemplates:
         items = []
         for a in artifacts.of(NAME):
             current = client.get_script(id=a.name, ignore=404)
+            body = a.body
             if not found(current):
                 action = "create"
-            elif (current.get("script") or {}).get("source") != a.body:
-                action = "update"
             else:
-                action = "unchanged"
+                installed = (current.get("script") or {}).get("source") or ""
+                promoted = slot_model(installed) if isinstance(installed, str) else None
+                body = with_slot_model(body, promoted) if promoted else body
+                action = "update" if installed != body else "unchanged"
             items.append(
                 PlanItem(
-                    NAME, a.name, action, a.path if action == "update" else "", _put(a.name, a.body)
+                    NAME, a.name, action, a.path if action == "update" else "", _put(a.name, body)
                 )
             )
         return items
+
+
+def _check_slot(a: Artifact, models: set[str]) -> list[Problem]:
+    try:
+        model = slot_model(a.body)
+    except ValueError as exc:
+        return [Problem(a.path, "", str(exc))]
+    if model is not None and model not in models:
+        return [Problem(a.path, "", f"model {model!r} is not defined in {ltr_models.FOLDER}/")]
+    return []
 
 
 def _put(name: str, source: str) -> Any:

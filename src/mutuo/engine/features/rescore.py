@@ -8,8 +8,9 @@ query matches it, ``score x query_weight`` otherwise; hits beyond the window get
 ``score x query_weight``; the list is re-sorted (score desc, ordinal asc). ``score_mode``:
 total (sum), multiply, avg, max, min.
 
-While the rescore query runs, ``SearchContext.domain`` holds the window's ordinals, so an
-expensive query (``sltr``, ``script_score`` with ``knn_score``) computes only those.
+The rescore query runs through ``Query.run_window`` over the window's ordinals, so it reads
+only those documents (``sltr`` features, BM25, columns, ``knn_score`` distances), with the
+values a whole-index run would give them.
 The parsed entries (:class:`RescoreEntry`, each with its parsed ``rescore_query``) stay
 in ``search.features["rescore"]`` for other features: LTR feature logging reads them.
 """
@@ -122,6 +123,17 @@ def check_window(entries: list[RescoreEntry], index_name: str, limit: int) -> No
             )
 
 
+def best_hits(ordinals: np.ndarray, scores: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` best hits, sorted: a partition first, so only the candidates (ties at
+    the cut included, ordinal order breaks them) are sorted, not every match."""
+    if 0 < keep < len(ordinals):
+        cut = len(scores) - keep
+        candidates = scores >= np.partition(scores, cut)[cut]
+        ordinals, scores = ordinals[candidates], scores[candidates]
+    ords, current = sorted_hits(ordinals, scores)
+    return ords[:keep], current[:keep]
+
+
 def sorted_hits(ordinals: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.lexsort((ordinals, -scores))
     return ordinals[order], scores[order]
@@ -135,8 +147,7 @@ def rescore_hits(
     keep: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Apply the rescorers in order to one shard's hits; returns them sorted, cut to ``keep``."""
-    ords, current = sorted_hits(ordinals, scores.astype(np.float32))
-    ords, current = ords[:keep], current[:keep]
+    ords, current = best_hits(ordinals, scores.astype(np.float32), keep)
     for entry in entries:
         window = min(entry.window_size, len(ords))
         primary = current * np.float32(entry.query_weight)
@@ -156,14 +167,9 @@ def _rescore_scores(
     entry: RescoreEntry, ctx: SearchContext, window: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(scores, matched) of the rescore query for the window's ordinals."""
-    previous = ctx.domain
-    ctx.domain = window
-    try:
-        matches = entry.rescore_query.run(ctx, scoring=True)
-    finally:
-        ctx.domain = previous
-    matched = matches.mask[window] & ctx.live[window]
-    return matches.score_array()[window].astype(np.float32), matched
+    matches = entry.rescore_query.run_window(ctx, window, scoring=True)
+    matched = matches.mask & ctx.live[window]
+    return matches.score_array().astype(np.float32), matched
 
 
 @register_feature

@@ -6,6 +6,12 @@ loaded into the cache. *Preparing* a feature turns it into what runs for one sea
 mustache template rendered with the ``sltr`` params and parsed as a query, or the derived
 expression bound to its numeric params.
 
+Preparing is the costly part of a small window (rendering, JSON, parsing): a template
+feature keeps the queries it parsed for its last few distinct inputs, keyed by the values
+of the params its template can read. A template without params is parsed once; a feature
+on the viewer's text or vector is parsed again only for a new viewer. Parsed queries are
+immutable, so sharing one between searches changes nothing they compute.
+
 Template languages: ``mustache`` (default) and ``derived_expression``. ``script_feature``
 and script languages run Painless in OpenSearch, which the embedded engine cannot execute:
 they are refused with an error when the element is stored, never approximated.
@@ -13,8 +19,11 @@ they are refused with an error when the element is stored, never approximated.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from .. import codec, mustache
 from ..errors import IllegalArgumentError, OpenSearchError, QueryShardError
@@ -33,6 +42,10 @@ class DerivedInputs:
 
 
 Prepared = Query | DerivedInputs | None  # None: an inactive feature (never matches)
+
+# Distinct param values whose parsed query a template feature keeps (least recently used
+# goes first): repeated requests of one viewer (pages, refreshes) reuse their queries.
+PREPARED_PER_FEATURE = 16
 
 
 def _check_params(name: str, declared: list[str], params: dict[str, Any] | None) -> None:
@@ -53,19 +66,38 @@ class TemplateFeature:
         except mustache.MustacheError as exc:
             cause = exc.caused_by or exc
             raise IllegalArgumentError(cause.reason, caused_by=cause) from None
+        self.reads = sorted(mustache.referenced_names(self.tree))
+        self.prepared: OrderedDict[bytes, Query] = OrderedDict()
 
     def validate(self, feature_set: CompiledFeatureSet) -> None:
         """Templates are only checked when rendered."""
 
     def prepare(self, params: dict[str, Any], feature_set: CompiledFeatureSet) -> Query:
         _check_params(self.name, self.params, params)
+        key = self._key(params)
+        query = self.prepared.get(key) if key is not None else None
+        if query is not None:
+            self.prepared.move_to_end(key)  # type: ignore[arg-type]
+            return query
         rendered = mustache.render(self.tree, params)
         try:
-            return parse_query(codec.loads(rendered))
+            query = parse_query(codec.loads(rendered))
         except OpenSearchError as exc:
             raise QueryShardError(
                 f"Cannot create query while parsing feature [{self.name}]", caused_by=exc
             ) from None
+        if key is not None:
+            self.prepared[key] = query
+            if len(self.prepared) > PREPARED_PER_FEATURE:
+                self.prepared.popitem(last=False)
+        return query
+
+    def _key(self, params: dict[str, Any]) -> bytes | None:
+        """The values this template can read (absent and null differ); None: do not cache."""
+        try:
+            return orjson.dumps([[n in params, params.get(n)] for n in self.reads])
+        except TypeError:  # e.g. an integer beyond 64 bits: rare enough to parse each time
+            return None
 
     def ram_bytes(self) -> int:
         return (

@@ -3,8 +3,8 @@
 For the documents of a window (a rescore window, the hits being logged, or every live
 document when ``sltr`` is the main query) the result is a float32 matrix, one row per
 document and one column per feature in ordinal order, plus which cells matched. A feature
-query runs once with ``SearchContext.domain`` set to the window, so queries that can
-restrict their work to those documents do; derived features are evaluated column-wise
+query runs once, through :meth:`Query.run_window`, so it reads only those documents;
+derived features are evaluated column-wise
 from the columns before them, as the plugin scores features in ordinal order.
 """
 
@@ -41,19 +41,14 @@ def compute_features(
     count = len(ordinals)
     values = np.full((count, len(prepared)), missing_value, dtype=np.float32)
     matched = np.zeros((count, len(prepared)), dtype=bool)
-    saved_domain = ctx.domain
-    ctx.domain = ordinals
-    try:
-        for column, feature in enumerate(prepared):
-            if feature is None:
-                continue
-            if isinstance(feature, Query):
-                _query_column(ctx, ordinals, feature, boost, values[:, column], matched[:, column])
-            else:
-                values[:, column] = _derived_column(feature, values, count)
-                matched[:, column] = True
-    finally:
-        ctx.domain = saved_domain
+    for column, feature in enumerate(prepared):
+        if feature is None:
+            continue
+        if isinstance(feature, Query):
+            _query_column(ctx, ordinals, feature, boost, values[:, column], matched[:, column])
+        else:
+            values[:, column] = _derived_column(feature, values, count)
+            matched[:, column] = True
     return FeatureMatrix(values, matched)
 
 
@@ -65,12 +60,12 @@ def _query_column(
     out_values: np.ndarray,
     out_matched: np.ndarray,
 ) -> None:
-    matches = query.run(ctx, scoring=True)
-    hit = matches.mask[ordinals]
+    matches = query.run_window(ctx, ordinals, scoring=True)
+    hit = matches.mask
     if matches.scores is None:
         scores = np.full(len(ordinals), matches.constant, dtype=np.float32)
     else:
-        scores = matches.scores[ordinals].astype(np.float32, copy=False)
+        scores = matches.scores.astype(np.float32, copy=False)
     if boost != 1.0:
         scores = scores * np.float32(boost)
     out_values[hit] = scores[hit]

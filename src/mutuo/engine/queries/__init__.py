@@ -102,6 +102,52 @@ class Query:
             ctx.named_matches.setdefault(self.query_name, matches)
         return matches
 
+    def run_window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float = 1.0
+    ) -> Matches:
+        """Matches of ``ordinals`` only: arrays aligned with ``ordinals``, not the shard.
+
+        What a rescore window or an LTR feature pass needs: a query that implements
+        :meth:`window` touches only those documents (a 200-document window costs 200
+        documents' work at any index size) and returns exactly the values :meth:`run`
+        gives them. ``ordinals`` are distinct, in any order, and may include deleted
+        documents (which never match). A query with a ``_name`` below it runs over the
+        shard, so the named matches it records stay whole.
+        """
+        effective = float(np.float32(boost) * np.float32(self.boost))
+        if self.has_named():
+            return self.window_fallback(ctx, ordinals, scoring, boost)
+        key = None if scoring else self.filter_key(ctx)
+        cached = ctx.cached_filter(key) if key is not None else None
+        if cached is not None:
+            return Matches(cached[ordinals], None, 1.0)
+        return self.window(ctx, ordinals, scoring, effective)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        """:meth:`weighted` for ``ordinals`` only; by default the whole-shard execution
+        with ``SearchContext.domain`` set to them, cut to their rows."""
+        saved = ctx.domain
+        ctx.domain = ordinals
+        try:
+            matches = self.weighted(ctx, scoring, boost)
+        finally:
+            ctx.domain = saved
+        return _rows(matches, ordinals)
+
+    def window_fallback(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        """:meth:`run` over the shard (domain: ``ordinals``), cut to their rows."""
+        saved = ctx.domain
+        ctx.domain = ordinals
+        try:
+            matches = self.run(ctx, scoring, boost)
+        finally:
+            ctx.domain = saved
+        return _rows(matches, ordinals)
+
     def filter_key(self, ctx: SearchContext) -> Any:
         """A key under which the match mask may be cached per refresh, or None.
 
@@ -142,6 +188,11 @@ class Query:
     def lucene_string(self) -> str:
         """How Lucene's ``Query.toString`` prints this query (explanation texts)."""
         return self.type_name
+
+
+def _rows(matches: Matches, ordinals: np.ndarray) -> Matches:
+    scores = matches.scores[ordinals] if matches.scores is not None else None
+    return Matches(matches.mask[ordinals], scores, matches.constant)
 
 
 QUERY_TYPES: dict[str, type[Query]] = {}

@@ -63,10 +63,16 @@ class Bool(Query):
         return [*self.must, *self.filter, *self.should, *self.must_not]
 
     def filter_key(self, ctx: SearchContext) -> Any:
-        keys = [c.filter_key(ctx) for c in self.children()]
-        if any(k is None for k in keys):
-            return None
-        return self.body_filter_key()
+        """The clauses' own keys, not the request body: a terms lookup's key holds the
+        values it resolved to, so a mask cached before the looked-up document changed is
+        never served after (blocks apply to the very next request)."""
+        parts: list[Any] = ["bool", str(self.minimum_should_match)]
+        for kind in _CLAUSES:
+            keys = tuple(c.filter_key(ctx) for c in getattr(self, kind))
+            if any(k is None for k in keys):
+                return None
+            parts.append(keys)
+        return tuple(parts)
 
     def required_should(self) -> int:
         default = 0 if (self.must or self.filter) else 1
@@ -124,6 +130,48 @@ class Bool(Query):
             if total is not None:
                 total += np.where(m.mask, m.score_array(), np.float32(0))
         return (total.astype(np.float32) if total is not None else None), count
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        """:meth:`weighted` for ``ordinals``: every clause reads only those documents."""
+        n = len(ordinals)
+        live = ctx.live[ordinals]
+        if not self.children():
+            return Matches(live, None, 1.0).boosted(boost) if scoring else Matches(live)
+        required = self.required_should()
+        if self.should and required > len(self.should):
+            return Matches(np.zeros(n, dtype=bool), None, 0.0)
+        musts, shoulds = list(self.must), list(self.should)
+        if shoulds and required == len(shoulds) and required > 0:
+            musts, shoulds, required = musts + shoulds, [], 0
+        filters = list(self.filter) if scoring else musts + self.filter
+        musts = musts if scoring else []
+        mask = live.copy()
+        for clause in filters:
+            mask &= clause.run_window(ctx, ordinals, False).mask
+        for clause in self.must_not:
+            mask &= ~clause.run_window(ctx, ordinals, False).mask
+        must_scores = []
+        for clause in musts:
+            m = clause.run_window(ctx, ordinals, True, boost)
+            mask &= m.mask
+            must_scores.append(m.score_array())
+        count = np.zeros(n, dtype=np.int32)
+        total = np.zeros(n, dtype=np.float64) if scoring and shoulds else None
+        for clause in shoulds:
+            m = clause.run_window(ctx, ordinals, scoring, boost)
+            count += m.mask
+            if total is not None:
+                total += np.where(m.mask, m.score_array(), np.float32(0))
+        if shoulds and required > 0:
+            mask &= count >= required
+        if not scoring:
+            return Matches(mask, None, 1.0)
+        should_sum = total.astype(np.float32) if total is not None else None
+        scores = _combine(must_scores, should_sum, required > 0, n)
+        scores[~mask] = 0
+        return Matches(mask, scores, 0.0)
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
         """Lucene's BooleanWeight explanation (clauses in OpenSearch's order: must,

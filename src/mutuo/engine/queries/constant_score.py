@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..errors import ParsingError
 from ..explanation import Explanation
 from ..search_context import SearchContext
@@ -35,6 +37,11 @@ class ConstantScore(Query):
 
     def weighted(self, ctx: SearchContext, scoring: bool, boost: float) -> Matches:
         return Matches(self.inner.run(ctx, False).mask, None, boost)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        return Matches(self.inner.run_window(ctx, ordinals, False).mask, None, boost)
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
         if not self.inner.run(ctx, False).mask[ordinal]:

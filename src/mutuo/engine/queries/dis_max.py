@@ -46,8 +46,8 @@ class DisMax(Query):
         return list(self.queries)
 
     def filter_key(self, ctx: SearchContext) -> Any:
-        keys = [q.filter_key(ctx) for q in self.queries]
-        return None if any(k is None for k in keys) else self.body_filter_key()
+        keys = tuple(q.filter_key(ctx) for q in self.queries)  # lookups: see Bool.filter_key
+        return None if any(k is None for k in keys) else ("dis_max", keys)
 
     def weighted(self, ctx: SearchContext, scoring: bool, boost: float) -> Matches:
         results = [q.run(ctx, scoring, boost) for q in self.queries]

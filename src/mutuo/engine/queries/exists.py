@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import ParsingError
 from ..explanation import Explanation
 from ..search_context import SearchContext
-from . import Matches, Query, parse_common, register
+from . import Matches, Query, parse_common, register, windowed
 from .term import constant_explanation
 
 
@@ -52,3 +52,19 @@ class Exists(Query):
             if column is not None:
                 mask |= column.exists()
         return Matches(mask & ctx.live, None, 1.0)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        if self.field in ("_id", "_index", "_seq_no", "_version", "_primary_term"):
+            return super().window(ctx, ordinals, scoring, boost)
+        names = ctx.mapping.matching_fields(self.field)
+        if not names:
+            names = [p for p in ctx.mapping.fields if p.startswith(self.field + ".")]
+        found = np.zeros(len(ordinals), dtype=bool)
+        for name in names:
+            column = ctx.column(name)
+            if column is not None:
+                found |= windowed.exists(column, ordinals)
+        matches = Matches(found & ctx.live[ordinals], None, 1.0)
+        return matches.boosted(boost) if scoring else matches

@@ -112,16 +112,43 @@ class FunctionScore(Query):
             return self._sub(ctx, False, boost)
         sub = self._sub(ctx, True, boost)
         mask = sub.mask & ctx.live
-        domain = ctx.domain_mask()
-        work = mask if domain is None else (mask & domain)
-        ordinals = np.flatnonzero(work)
+        ordinals = ctx.domain_hits(mask)  # only the window's documents when one is set
         scores = np.zeros(ctx.maxdoc, dtype=np.float32)
         if len(ordinals):
-            scores[ordinals] = self.final_scores(ctx, ordinals, sub.score_array()[ordinals])
+            query_scores = (
+                sub.scores[ordinals]
+                if sub.scores is not None
+                else np.full(len(ordinals), sub.constant, dtype=np.float32)
+            )
+            scores[ordinals] = self.final_scores(ctx, ordinals, query_scores)
         if self.min_score is not None:
-            mask = mask & (scores >= np.float32(self.min_score))
-        scores[~mask] = 0
+            mask &= scores >= np.float32(self.min_score)
+            scores[ordinals[~mask[ordinals]]] = 0
         return Matches(mask, scores, 0.0) if scoring else Matches(mask, None, 1.0)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        if not scoring and self.min_score is None:
+            return self._sub_window(ctx, ordinals, False, boost)
+        sub = self._sub_window(ctx, ordinals, True, boost)
+        mask = sub.mask & ctx.live[ordinals]
+        rows = np.flatnonzero(mask)
+        scores = np.zeros(len(ordinals), dtype=np.float32)
+        if len(rows):
+            scores[rows] = self.final_scores(ctx, ordinals[rows], sub.score_array()[rows])
+        if self.min_score is not None:
+            mask &= scores >= np.float32(self.min_score)
+            scores[~mask] = 0
+        return Matches(mask, scores, 0.0) if scoring else Matches(mask, None, 1.0)
+
+    def _sub_window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        if self.query is None:
+            matches = Matches(ctx.live[ordinals], None, 1.0)
+            return matches.boosted(boost) if scoring else matches
+        return self.query.run_window(ctx, ordinals, scoring, boost)
 
     def final_scores(
         self, ctx: SearchContext, ordinals: np.ndarray, query_scores: np.ndarray
@@ -152,7 +179,7 @@ class FunctionScore(Query):
             where = (
                 np.ones(n, dtype=bool)
                 if entry.filter is None
-                else entry.filter.run(ctx, False).mask[ordinals]
+                else _filter_rows(ctx, entry.filter, ordinals)
             )
             value = np.ones(n, dtype=np.float64)
             if where.any():
@@ -212,6 +239,14 @@ class FunctionScore(Query):
     def lucene_string(self) -> str:
         inner = self.query.lucene_string() if self.query is not None else "*:*"
         return f"function score ({inner}, functions: [...])"
+
+
+def _filter_rows(ctx: SearchContext, query: Query, ordinals: np.ndarray) -> np.ndarray:
+    """Whether a function's filter matches each ordinal: read for those ordinals when
+    they are few (a window), else from the shard's (cacheable) mask."""
+    if len(ordinals) * 8 < ctx.maxdoc:
+        return query.run_window(ctx, ordinals, False).mask
+    return query.run(ctx, False).mask[ordinals]
 
 
 def _parse_entry(entry: Any) -> FilterFunction:

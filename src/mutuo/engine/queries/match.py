@@ -18,7 +18,7 @@ from ..columns import TextColumn
 from ..errors import OpenSearchError, ParsingError
 from ..explanation import Explanation
 from ..search_context import SearchContext
-from . import Matches, Query, parse_common, register, single_field
+from . import Matches, Query, parse_common, register, single_field, windowed
 from .msm import resolve_minimum_should_match
 from .scoring import explain_term, sparse_term_scores, term_postings
 from .term import constant_explanation
@@ -114,6 +114,28 @@ class Match(Query):
             return ctx.none()
         clauses, required = self.clauses(terms)
         return score_clauses(ctx, self.field, clauses, required, boost, scoring)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        mapper = ctx.mapper(self.field)
+        live = ctx.live[ordinals]
+        if mapper is None:
+            return Matches(np.zeros(len(ordinals), dtype=bool), None, 0.0)
+        if not isinstance(ctx.column(self.field), TextColumn):
+            found = windowed.lenient(
+                lambda: windowed.term_mask(ctx, self.field, self.text, ordinals),
+                self.lenient,
+                len(ordinals),
+            )
+            return Matches(found & live, None, boost)
+        terms = self.terms(ctx)
+        if not terms:
+            if self.zero_terms_query == "all":
+                return Matches(live, None, 1.0).boosted(boost)
+            return Matches(np.zeros(len(ordinals), dtype=bool), None, 0.0)
+        clauses, required = self.clauses(terms)
+        return windowed.score_clauses(ctx, self.field, clauses, required, boost, scoring, ordinals)
 
     def clauses(self, terms: list[str]) -> tuple[list[tuple[str, float]], int]:
         """(term, clause boost) pairs and how many must match, after Lucene's rewrite."""

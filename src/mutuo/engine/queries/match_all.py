@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..errors import ParsingError
 from ..explanation import Explanation
 from ..search_context import SearchContext
@@ -29,6 +31,12 @@ class MatchAll(Query):
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         return ctx.everything(1.0)
 
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        matches = Matches(ctx.live[ordinals], None, 1.0)
+        return matches.boosted(boost) if scoring else matches
+
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
         if not ctx.live[ordinal]:
             return Explanation.no_match("*:* doesn't match id")
@@ -47,6 +55,9 @@ class MatchNone(Query):
         return query
 
     cost = 1
+
+    def filter_key(self, ctx: SearchContext) -> Any:
+        return ("match_none",)
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         return ctx.none()

@@ -112,7 +112,23 @@ class MultiMatch(Query):
         results = [
             q.run(ctx, scoring, float(np.float32(boost) * np.float32(b))) for q, b in queries
         ]
-        mask = np.zeros(ctx.maxdoc, dtype=bool)
+        return self.combine(results, scoring, ctx.maxdoc)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        queries = self.per_field(ctx)
+        results = [
+            q.run_window(ctx, ordinals, scoring, float(np.float32(boost) * np.float32(b)))
+            for q, b in queries
+        ]
+        if not results:
+            return Matches(np.zeros(len(ordinals), dtype=bool), None, 0.0)
+        return self.combine(results, scoring, len(ordinals))
+
+    def combine(self, results: list[Matches], scoring: bool, n: int) -> Matches:
+        """The per-field results as one (``n`` rows: the shard's, or a window's)."""
+        mask = np.zeros(n, dtype=bool)
         for m in results:
             mask |= m.mask
         if not scoring:
@@ -121,7 +137,7 @@ class MultiMatch(Query):
             return results[0]
         scores = [m.score_array() for m in results]
         if self.kind == "most_fields":
-            total = np.zeros(ctx.maxdoc, dtype=np.float64)
+            total = np.zeros(n, dtype=np.float64)
             for s, m in zip(scores, results, strict=True):
                 total += np.where(m.mask, s, np.float32(0))
             return Matches(mask, total.astype(np.float32), 0.0)

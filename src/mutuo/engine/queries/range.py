@@ -20,7 +20,7 @@ from ..errors import ParsingError, QueryShardError
 from ..explanation import Explanation
 from ..fields import BOOLEAN, DATE, GEO_POINT, KEYWORD, NUMBER, TEXT, FieldMapper
 from ..search_context import SearchContext
-from . import Matches, Query, parse_common, register, single_field
+from . import Matches, Query, parse_common, register, single_field, windowed
 from .term import constant_explanation
 
 _OPTIONS = {
@@ -195,6 +195,22 @@ class Range(Query):
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         return Matches(self.mask(ctx) & ctx.live, None, 1.0)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        """Numbers and dates read for ``ordinals`` only; term ranges use the shard's mask."""
+        mapper = ctx.mapper(self.field)
+        column = ctx.shard.column(mapper.path) if mapper is not None else None
+        if mapper is None or mapper.kind not in (NUMBER, DATE, BOOLEAN):
+            return super().window(ctx, ordinals, scoring, boost)
+        found = np.zeros(len(ordinals), dtype=bool)
+        if isinstance(column, NumericColumn):
+            low, high = self.numeric_bounds(ctx, mapper)
+            if low <= high:
+                found = windowed.numeric_any(column, lambda v: (v >= low) & (v <= high), ordinals)
+        matches = Matches(found & ctx.live[ordinals], None, 1.0)
+        return matches.boosted(boost) if scoring else matches
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
         if not (self.mask(ctx) & ctx.live)[ordinal]:

@@ -59,7 +59,7 @@ def term_postings(ctx: SearchContext, field: str, term: str) -> tuple[np.ndarray
     return empty, empty
 
 
-def _norms(ctx: SearchContext, field: str, docs: np.ndarray) -> np.ndarray:
+def norms_of(ctx: SearchContext, field: str, docs: np.ndarray) -> np.ndarray:
     column = ctx.column(field)
     if isinstance(column, TextColumn) and not _norms_disabled(ctx, field):
         return column.norms()[docs]
@@ -93,7 +93,9 @@ def sparse_term_scores(
     sim = ctx.similarity_of(field)
     _doc_count, avgdl = field_stats(ctx, field)
     cache = sim.norm_cache(avgdl)
-    scores = sim.score(term_weight(ctx, field, term, boost), freqs, _norms(ctx, field, docs), cache)
+    scores = sim.score(
+        term_weight(ctx, field, term, boost), freqs, norms_of(ctx, field, docs), cache
+    )
     live = ctx.live[docs]
     return docs[live], scores[live]
 
@@ -137,7 +139,7 @@ def explain_similarity(
     idf = _explain_idf(ctx, field, terms)
     scorer_boost = sim.scorer_boost(boost)
     weight = scorer_boost * np.float32(idf.value)
-    norm = int(_norms(ctx, field, np.array([ordinal]))[0])
+    norm = int(norms_of(ctx, field, np.array([ordinal]))[0])
     tf, inv = _explain_tf(ctx, field, sim, freq, norm, len(terms) > 1)
     factors = ([Explanation(float(scorer_boost), "boost")] if scorer_boost != 1 else []) + [idf]
     cache = np.array([inv], dtype=np.float32)

@@ -80,6 +80,18 @@ class ScriptScore(Query):
             mask &= scores * np.float32(self.boost) >= np.float32(self.min_score)
         return Matches(mask, scores, 0.0)
 
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        program = _compile(ctx, self.script)
+        mask = self.query.run_window(ctx, ordinals, False).mask & ctx.live[ordinals]
+        scores = np.zeros(len(ordinals), dtype=np.float32)
+        scores[mask] = program.scores(ordinals[mask])
+        if self.min_score is not None:
+            mask &= scores * np.float32(self.boost) >= np.float32(self.min_score)
+        matches = Matches(mask, scores, 0.0)
+        return matches.boosted(boost) if scoring else matches
+
 
 class KnnScoreScript:
     """The compiled ``knn_score`` script of one request on one index."""
@@ -157,9 +169,8 @@ def _param(ctx: SearchContext, params: dict[str, Any], name: str) -> Any:
 
 
 def _query_vector(ctx: SearchContext, value: Any, dimension: int) -> np.ndarray:
-    if not isinstance(value, list) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in value
-    ):
+    # parsed JSON holds exact ints and floats; ``map(type)`` checks a 384-d vector in C
+    if not isinstance(value, list) or not set(map(type, value)) <= {int, float}:
         raise _error(ctx, "[query_value] must be an array of numbers")
     if len(value) != dimension:
         raise _error(

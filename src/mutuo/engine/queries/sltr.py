@@ -63,15 +63,6 @@ def window(ctx: SearchContext) -> np.ndarray:
     return ordinals[ctx.live[ordinals]]
 
 
-def ranked(
-    ctx: SearchContext, model: CompiledModel, matrix: FeatureMatrix, ordinals: np.ndarray
-) -> Matches:
-    scores = np.zeros(ctx.maxdoc, dtype=np.float32)
-    if len(ordinals):
-        scores[ordinals] = model.score(matrix.values)
-    return Matches(ctx.live.copy(), scores, 0.0)
-
-
 @register("sltr")
 class StoredLtrQuery(Query):
     def __init__(self) -> None:
@@ -136,14 +127,32 @@ class StoredLtrQuery(Query):
             raise query_build_error(ctx, exc) from None
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
-        model, prepared = self.prepare(ctx)
         if not scoring:
+            self.prepare(ctx)
             return ctx.everything(1.0)
         ordinals = window(ctx)
-        matrix = compute_features(ctx, ordinals, prepared, model.missing_value, self.feature_boost)
+        scores = np.zeros(ctx.maxdoc, dtype=np.float32)
+        scores[ordinals] = self.window(ctx, ordinals, True, 1.0).score_array()
+        return Matches(ctx.live.copy(), scores, 0.0)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        """Every live ordinal matches; the model scores their feature matrix at once."""
+        model, prepared = self.prepare(ctx)
+        live = ctx.live[ordinals]
+        if not scoring:
+            return Matches(live, None, 1.0)
+        rows = np.flatnonzero(live)
+        rows = rows[np.argsort(ordinals[rows], kind="stable")]  # postings are read in order
+        targets = ordinals[rows]
+        matrix = compute_features(ctx, targets, prepared, model.missing_value, self.feature_boost)
         if self.cache:
-            ctx.request_cache[("sltr_feature_scores", id(self))] = (ordinals, matrix)
-        return ranked(ctx, model, matrix, ordinals)
+            ctx.request_cache[("sltr_feature_scores", id(self))] = (targets, matrix)
+        scores = np.zeros(len(ordinals), dtype=np.float32)
+        if len(targets):
+            scores[rows] = model.score(matrix.values)
+        return Matches(live, scores, 0.0).boosted(boost)
 
     def logged_features(
         self, ctx: SearchContext, ordinals: np.ndarray

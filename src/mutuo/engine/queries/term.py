@@ -15,7 +15,7 @@ from ..columns import KeywordColumn, TextColumn
 from ..errors import ParsingError
 from ..explanation import Explanation, java_float_str
 from ..search_context import SearchContext
-from . import Matches, Query, parse_common, register, single_field
+from . import Matches, Query, parse_common, register, single_field, windowed
 from .scoring import bm25_term_scores, explain_term
 
 
@@ -73,6 +73,17 @@ class Term(Query):
         mask = self.mask(ctx) & ctx.live
         if scoring and self.scores_bm25(ctx) and not self.case_insensitive:
             return Matches(mask, bm25_term_scores(ctx, self.field, str(self.value), boost), 0.0)
+        return Matches(mask, None, boost)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        if self.case_insensitive:
+            return super().window(ctx, ordinals, scoring, boost)
+        mask = windowed.term_mask(ctx, self.field, self.value, ordinals) & ctx.live[ordinals]
+        if scoring and self.scores_bm25(ctx):
+            terms = windowed.FieldTerms(ctx, self.field, ordinals)
+            return Matches(mask, terms.scores([(str(self.value), boost)])[1][0], 0.0)
         return Matches(mask, None, boost)
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:

@@ -17,7 +17,7 @@ from ..columns import KeywordColumn
 from ..errors import IllegalArgumentError, ParsingError
 from ..explanation import Explanation
 from ..search_context import SearchContext
-from . import Matches, Query, parse_common, register
+from . import Matches, Query, parse_common, register, windowed
 from .term import constant_explanation
 
 
@@ -109,6 +109,21 @@ class Terms(Query):
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         return Matches(self.mask(ctx) & ctx.live, None, 1.0)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        values = [v for v in self.resolve_values(ctx) if v is not None]
+        column = ctx.column(self.field)
+        found = np.zeros(len(ordinals), dtype=bool)
+        if isinstance(column, KeywordColumn) and self.field not in ("_id", "_index"):
+            for text in map(_keyword_text, values):
+                found |= windowed.positions_in(column.docs(text), ordinals)[0]
+        else:
+            for value in values:
+                found |= windowed.term_mask(ctx, self.field, value, ordinals)
+        matches = Matches(found & ctx.live[ordinals], None, 1.0)
+        return matches.boosted(boost) if scoring else matches
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
         if not (self.mask(ctx) & ctx.live)[ordinal]:

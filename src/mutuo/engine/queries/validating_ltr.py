@@ -31,7 +31,7 @@ from ..ltr.rankers import LinearRanker
 from ..ltr.vectors import compute_features
 from ..search_context import SearchContext
 from . import Matches, Query, register
-from .sltr import ltr_plugin, query_build_error, ranked
+from .sltr import ltr_plugin, query_build_error
 
 TERMINATE_AFTER = 1000
 
@@ -81,8 +81,10 @@ class ValidatingLtrQuery(Query):
             raise query_build_error(ctx, exc) from None
         ordinals = np.flatnonzero(ctx.live)[:TERMINATE_AFTER]
         matrix = compute_features(ctx, ordinals, prepared, model.missing_value)
-        matches = ranked(ctx, model, matrix, ordinals)
-        return Matches(ctx.mask_of(ordinals), matches.scores, 0.0)
+        scores = np.zeros(ctx.maxdoc, dtype=np.float32)
+        if len(ordinals):
+            scores[ordinals] = model.score(matrix.values)
+        return Matches(ctx.mask_of(ordinals), scores, 0.0)
 
     def _feature(
         self, ctx: SearchContext, stored: StoredFeature, params: dict[str, Any], scoring: bool

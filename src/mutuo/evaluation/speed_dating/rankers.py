@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from ...errors import ConfigError
+from .ltr_rankers import one_sided, reciprocal
 from .run import BASELINES, RankerFactory
 
-RANKERS: dict[str, RankerFactory] = {**BASELINES}
+# The learned rankers need the engine and the embedding model (about two minutes per split).
+RANKERS: dict[str, RankerFactory] = {
+    **BASELINES,
+    "one_sided": one_sided,
+    "reciprocal": reciprocal,
+}
 
 
 def select_rankers(spec: str | None) -> dict[str, RankerFactory]:

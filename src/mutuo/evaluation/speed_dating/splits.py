@@ -101,3 +101,22 @@ def make_split(data: SpeedDating, name: str, seed: int) -> Split:
     if name == "waves":
         return split_waves(data, seed)
     raise ValueError(f"unknown split {name!r}; expected one of {', '.join(SPLITS)}")
+
+
+def training_folds(split: Split, folds: int) -> list[set[Meeting]]:
+    """The training meetings cut into ``folds`` seeded parts, by the split's own unit:
+    single meetings for ``dates``, whole waves for ``waves``. A learned ranker logs a fold's
+    training lists in a world built without that fold, so its features never contain the
+    outcome they are trained to predict, just as a test meeting is absent from the world
+    it is ranked in (and, for ``waves``, the fold's members are as new as the test ones)."""
+    rng = np.random.default_rng([split.seed, folds])
+    if split.name == "waves":
+        waves = sorted({m.wave for m in split.train})
+        part = {int(w): i % folds for i, w in enumerate(rng.permutation(waves))}
+        key = [part[m.wave] for m in split.train]
+    else:
+        key = [int(i) % folds for i in rng.permutation(len(split.train))]
+    out: list[set[Meeting]] = [set() for _ in range(folds)]
+    for meeting, fold in zip(split.train, key, strict=True):
+        out[fold].add(meeting)
+    return out

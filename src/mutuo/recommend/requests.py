@@ -1,0 +1,115 @@
+"""Request builders: pure functions from a viewer's profile to template requests.
+
+The stored templates (``scripts/mutuo-recommend.mustache``, ``scripts/mutuo-search.mustache``)
+hold every rule; a caller only hands them the viewer's profile as ``GET profiles/_doc/ID``
+returns it. That is the whole app-backend protocol, in any language:
+
+1. ``GET profiles/_doc/<viewer id>``;
+2. ``POST profiles/_search/template`` with
+   ``{"id": "mutuo-recommend", "params": {"viewer_id": <id>, "viewer": <_source>, "size": 20}}``.
+
+Template parameters are data: strings are JSON-escaped by mustache, so no parameter can add
+a query clause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import MutuoError
+
+PROFILES = "profiles"
+RECOMMEND_TEMPLATE = "mutuo-recommend"
+SEARCH_TEMPLATE = "mutuo-search"
+DEFAULT_WINDOW = 200  # documents the LTR model reranks
+MAX_SIZE = DEFAULT_WINDOW
+
+
+@dataclass(frozen=True)
+class RankingOptions:
+    """Knobs of the ranking stages; None leaves the template's default."""
+
+    model: str | None = None  # the LTR model (default: the promoted one)
+    window: int | None = None
+    candidates: int | None = None
+    graph_candidates: int | None = None
+    exposure_strength: float | None = None
+    explore_weight: float | None = None
+
+    def params(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "model": self.model,
+            "window": self.window,
+            "candidates": self.candidates,
+            "graph_candidates": self.graph_candidates,
+            "exposure_strength": self.exposure_strength,
+            "explore_weight": self.explore_weight,
+        }
+        for name in ("exposure_strength", "explore_weight"):
+            value = values[name]
+            if value is not None and value < 0:
+                raise MutuoError(f"{name} must be >= 0 (function_score refuses negative scores)")
+        return {k: v for k, v in values.items() if v is not None}
+
+    def window_size(self) -> int:
+        return self.window or DEFAULT_WINDOW
+
+
+def check_size(size: int, options: RankingOptions) -> None:
+    """A page larger than the rescore window would show documents no stage ranked."""
+    if not 1 <= size <= options.window_size():
+        raise MutuoError(
+            f"k must be between 1 and the window ({options.window_size()}), got {size}"
+        )
+
+
+def recommend_request(
+    viewer_id: str,
+    viewer: dict[str, Any],
+    size: int = 20,
+    log_features: bool = False,
+    options: RankingOptions = RankingOptions(),
+) -> dict[str, Any]:
+    """The ``_search/template`` body of a recommendation for ``viewer``; ``log_features``
+    has every hit carry its LTR feature values (``fields._ltrlog``)."""
+    check_size(size, options)
+    params: dict[str, Any] = {"viewer_id": viewer_id, "viewer": viewer, "size": size}
+    if log_features:
+        params["log_features"] = True
+    return {"id": RECOMMEND_TEMPLATE, "params": {**params, **options.params()}}
+
+
+def search_request(
+    text: str,
+    query_vector: Sequence[float] | None = None,
+    viewer_id: str | None = None,
+    viewer: dict[str, Any] | None = None,
+    size: int = 20,
+    log_features: bool = False,
+    exclude_seen: bool = False,
+    options: RankingOptions = RankingOptions(),
+) -> dict[str, Any]:
+    """The ``_search/template`` body of a people search (signed in when ``viewer_id``)."""
+    check_size(size, options)
+    if (viewer_id is None) != (viewer is None):
+        raise MutuoError("give both viewer_id and viewer (their profile), or neither")
+    params: dict[str, Any] = {"query_text": text, "size": size}
+    if query_vector is not None:
+        params["query_vector"] = [float(v) for v in query_vector]
+    if viewer_id is not None:
+        params.update(viewer_id=viewer_id, viewer=viewer)
+        if log_features:
+            params["log_features"] = True
+        if exclude_seen:
+            params["exclude_seen"] = True
+    return {"id": SEARCH_TEMPLATE, "params": {**params, **options.params()}}
+
+
+def msearch_body(requests: Sequence[dict[str, Any]], index: str = PROFILES) -> list[dict[str, Any]]:
+    """``_msearch/template`` lines: one header and one body per request."""
+    lines: list[dict[str, Any]] = []
+    for request in requests:
+        lines += [{"index": index}, request]
+    return lines

@@ -1,0 +1,119 @@
+"""The stored templates as artifacts: what they render, and that the rules are where they
+must be (inside every knn's own filter, one geo clause per distance step)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import numpy as np
+
+from mutuo.ltr.slot import slot_model, with_slot_model
+from mutuo.recommend.requests import recommend_request, search_request
+from mutuo.sync.derive import DISTANCE_STEPS_KM
+
+from .market import GRAPH_DIM, ROOT, Market, cluster_vector, member, text_vector, viewer
+
+
+def render(market: Market, body: dict[str, Any]) -> dict[str, Any]:
+    response = market.client.transport.perform_request("POST", "/_render/template", body=body)
+    output: dict[str, Any] = response["template_output"]
+    return output
+
+
+def knn_clauses(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = [node["knn"]] if "knn" in node else []
+        return found + [c for v in node.values() for c in knn_clauses(v)]
+    if isinstance(node, list):
+        return [c for v in node for c in knn_clauses(v)]
+    return []
+
+
+def warm_viewer() -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    return viewer(
+        taste_vector=cluster_vector(2, rng), graph_vector=cluster_vector(1, rng, dim=GRAPH_DIM)
+    )
+
+
+def test_every_knn_of_recommend_is_prefiltered_by_the_same_hard_filter(market: Market) -> None:
+    body = render(market, recommend_request("v", warm_viewer()))
+    should = body["query"]["bool"]["should"]
+    lexical_filter = should[-1]["bool"]["filter"][0]
+    knns = knn_clauses(body["query"])
+    assert [next(iter(k)) for k in knns] == ["profile_vector", "graph_vector"]
+    for clause in knns:
+        assert next(iter(clause.values()))["filter"] == lexical_filter
+
+
+def test_every_knn_of_search_is_prefiltered_by_the_search_filter(market: Market) -> None:
+    body = render(market, search_request("hiking", text_vector("hiking"), "v", warm_viewer()))
+    bool_query = body["query"]["bool"]
+    (knn,) = knn_clauses(body["query"])
+    assert knn["profile_vector"]["filter"] == bool_query["filter"][0]
+
+
+def test_a_warm_viewer_is_matched_by_taste_and_a_cold_one_by_profile(market: Market) -> None:
+    warm = warm_viewer()
+    cold = viewer()
+    for profile, expected in ((warm, warm["taste_vector"]), (cold, cold["profile_vector"])):
+        (taste, *_rest) = knn_clauses(render(market, recommend_request("v", profile))["query"])
+        assert np.allclose(taste["profile_vector"]["vector"], expected)
+    assert (
+        len(
+            knn_clauses(
+                render(market, recommend_request("v", {**cold, "graph_vector": None}))["query"]
+            )
+        )
+        == 1
+    )
+
+
+def test_one_geo_clause_per_distance_step() -> None:
+    source = (ROOT / "scripts" / "mutuo-recommend.mustache").read_text()
+    steps = [int(s) for s in re.findall(r'"max_distance_step_km": (\d+)\}', source)]
+    # three copies of the hard filter (two knn filters and the lexical clause)
+    assert steps == list(DISTANCE_STEPS_KM) * 3
+
+
+def test_the_rescore_chain_is_the_model_then_the_marketplace(market: Market) -> None:
+    body = render(market, recommend_request("v", viewer()))
+    ltr, marketplace = body["rescore"]
+    assert ltr["window_size"] == 200 and ltr["query"]["query_weight"] == 0
+    assert ltr["query"]["rescore_query"]["sltr"]["model"] == "mutuo-people-baseline"
+    functions = marketplace["query"]["rescore_query"]["function_score"]["functions"]
+    assert [f["field_value_factor"]["field"] for f in functions] == [
+        "exposure_factor",
+        "explore_bonus",
+    ]
+    assert marketplace["query"]["score_mode"] == "total"
+
+
+def test_template_parameters_are_data(market: Market) -> None:
+    hostile = 'x"}}, {"match_all": {}}, {"term": {"a": "'
+    body = render(market, recommend_request(hostile, viewer(gender=hostile)))
+    text = json.dumps(body)
+    assert text.count('"match_all"') == 0
+    assert body["query"]["bool"]["should"][0]["knn"]["profile_vector"]["filter"]["bool"][
+        "must_not"
+    ][0] == {"ids": {"values": [hostile]}}
+
+
+def test_the_model_slot_names_the_default_model() -> None:
+    source = (ROOT / "scripts" / "mutuo-recommend.mustache").read_text()
+    assert slot_model(source) == "mutuo-people-baseline"
+    assert slot_model(with_slot_model(source, "m-2")) == "m-2"
+
+
+def test_vector_candidates_are_prefiltered_not_post_filtered(market: Market) -> None:
+    # the nearest members to the viewer's taste are all ineligible: a knn with k=3 that
+    # post-filtered would leave nothing; pre-filtering finds the eligible ones
+    rng = np.random.default_rng(5)
+    near = {f"man{i}": member(gender="man", vector=cluster_vector(3, rng, 0.01)) for i in range(5)}
+    far = {f"w{i}": member(vector=cluster_vector(4, rng), interests=["chess"]) for i in range(3)}
+    market.add(
+        {"v": viewer(taste_vector=cluster_vector(3, rng, 0.01), interests=["polo"]), **near, **far}
+    )
+    assert sorted(market.recommended("v", candidates=3, graph_candidates=1)) == ["w0", "w1", "w2"]
