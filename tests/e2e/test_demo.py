@@ -13,6 +13,7 @@ from opensearchpy import OpenSearch
 import mutuo
 from mutuo.demo.run import INDEX, DemoOptions, DemoReport, run_demo
 from mutuo.errors import MutuoError
+from mutuo.ltr.upload import promoted_model
 from mutuo.sync.embedder import Embedder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +84,15 @@ def test_the_graph_job_wrote_vectors_for_members_with_likes(
     assert with_vector == graph["written"]
 
 
+def test_a_model_trained_on_the_logged_lists_is_promoted(
+    demo_client: OpenSearch, report: DemoReport
+) -> None:
+    ltr = report.steps["ltr"]
+    assert ltr["judgments"] == report.steps["simulate"]["impression"]
+    assert ltr["uploaded"] == "created" and ltr["previous"] == "mutuo-people-baseline"
+    assert promoted_model(demo_client) == ltr["model"]
+
+
 def test_the_showcase_has_a_cold_and_a_warm_member_with_mutual_results(
     demo_client: OpenSearch, report: DemoReport
 ) -> None:
@@ -94,6 +104,9 @@ def test_the_showcase_has_a_cold_and_a_warm_member_with_mutual_results(
         viewer = demo_client.get(index=INDEX, id=case["viewer"]["id"])["_source"]
         assert case["results"]
         for row in case["results"]:
+            explanation = row["explanation"]
+            assert explanation["model"] == report.steps["ltr"]["model"]
+            assert explanation["model_score"] is not None
             other = demo_client.get(index=INDEX, id=row["id"])["_source"]
             assert other["gender"] in viewer["seeking"] and viewer["gender"] in other["seeking"]
 

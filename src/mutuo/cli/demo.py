@@ -20,6 +20,7 @@ STEP_TITLES = {
     "members": "Members synced from the change log",
     "simulate": "Behaviour simulated through ubi_events, signals kept fresh",
     "graph": "Graph vectors built",
+    "ltr": "Ranking model trained on the logged lists and promoted",
     "showcase": "Recommendations",
 }
 
@@ -84,11 +85,19 @@ def _reset(client: Any, directory: Path) -> None:
 
 
 def _step(console: Console, name: str, summary: dict[str, Any]) -> None:
-    detail = ", ".join(f"{k} {v}" for k, v in summary.items() if k != "seconds")
+    detail = ", ".join(f"{k} {_short(v)}" for k, v in summary.items() if k != "seconds")
     console.print(
         f"[green]✓[/] [bold]{STEP_TITLES.get(name, name)}[/] "
         f"[dim]({summary['seconds']:.1f}s)[/]  {detail}"
     )
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def _day(console: Console, day: dict[str, Any]) -> None:
@@ -119,24 +128,30 @@ def _print_case(console: Console, case: dict[str, Any]) -> None:
         f"[dim]interests: {', '.join(v['interests'] or [])}[/]"
     )
     table = Table(title=title, title_justify="left", expand=False)
-    for column in ("#", "member", "age", "city", "headline", "why"):
+    for column in ("#", "member", "age", "headline", "why (contributions to the score)"):
         table.add_column(column, overflow="fold")
     for r in case["results"]:
-        table.add_row(
-            str(r["rank"]), r["id"], str(r["age"]), str(r["city"]), str(r["headline"]), _why(r)
-        )
+        table.add_row(str(r["rank"]), r["id"], str(r["age"]), str(r["headline"]), _why(r))
     console.print()
     console.print(table)
 
 
 def _why(row: dict[str, Any]) -> str:
+    e = row.get("explanation") or {}
     parts = []
+    if e.get("model_score") is not None:
+        top = ", ".join(
+            f"{f['name']} {f['contribution']:+.2f}"
+            for f in e.get("top_features", [])
+            if f.get("contribution") is not None
+        )
+        parts.append(f"model {e['model_score']:+.2f} ({top})")
+    if e.get("marketplace") is not None:
+        parts.append(f"marketplace {e['marketplace']:+.2f}")
     if row["shared_interests"]:
         parts.append("shares " + ", ".join(row["shared_interests"]))
     if (row.get("explore_bonus") or 0.0) >= 0.05:
         parts.append(f"new (explore {row['explore_bonus']:.2f})")
-    if row.get("exposure_factor") is not None:
-        parts.append(f"exposure ×{row['exposure_factor']:.2f}")
     parts.append(f"[dim]hidden p(like) {row['hidden_like_probability']:.0%}[/]")
     return "; ".join(parts)
 

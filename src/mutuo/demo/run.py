@@ -7,8 +7,10 @@
 3. ``simulate``: a few days of behaviour through the real event path, the signals worker
    catching up on simulated time after every quarter day (:mod:`mutuo.simulation`);
 4. ``graph``: ``mutuo graph build`` over the like/match graph;
-5. ``showcase``: recommendations for a cold member (just joined, no history) and a warm
-   one (the most likes given).
+5. ``ltr``: judgments from the logged lists and events, features as served (``ltr_log``),
+   XGBoost ``rank:ndcg``, upload and promotion (:mod:`.ltr`);
+6. ``showcase``: explained recommendations for a cold member (just joined, no history)
+   and a warm one (the most likes given), ranked by the promoted model.
 
 Everything goes through an opensearch-py client from :func:`mutuo.connect`, so the same
 demo runs on the embedded engine (the default) and on a real cluster.
@@ -28,8 +30,10 @@ from opensearchpy import OpenSearch
 from ..artifacts.apply import apply_plan, load_artifacts, make_plan
 from ..errors import MutuoError
 from ..graph import GraphBuildOptions, build_graph
-from ..simulation import KnnPolicy, Onboarding, Policy, generate_world, simulate
+from ..ltr.registry import ModelRegistry
+from ..simulation import Onboarding, Policy, RecommenderPolicy, generate_world, simulate
 from ..sync.embedder import Embedder
+from .ltr import train_and_promote
 from .showcase import showcase
 
 INDEX = "profiles"
@@ -137,7 +141,7 @@ def run_demo(
             client,
             world,
             options.days,
-            policy or KnnPolicy(balancing=0.5, exploration=0.5),
+            policy or RecommenderPolicy(),
             options.seed,
             onboarding,
             on_day=on_day,
@@ -172,7 +176,12 @@ def run_demo(
     )
 
     started = time.perf_counter()
-    report.showcase = showcase(client, world, policy or KnnPolicy(), options.k)
+    registry = ModelRegistry(options.directory / "ltr_models")
+    name = f"mutuo-people-demo-{options.seed}"
+    steps.done("ltr", started, train_and_promote(client, registry, name))
+
+    started = time.perf_counter()
+    report.showcase = showcase(client, world, registry, options.k)
     steps.done("showcase", started, {"viewers": len(report.showcase)})
     report.seconds = round(time.perf_counter() - begin, 2)
     return report

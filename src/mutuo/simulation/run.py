@@ -9,8 +9,11 @@ then the signals worker catches up on simulated time, so the next tick's queries
 the new counters, exposure factors, exploration bonuses and viewer_state, as a live
 app would within a second. Optionally the graph job runs at the end of each day.
 
-Every served list is checked against the simulator's ground truth (already acted on,
-blocked either way, self, gender/seeking not mutual): a hit there is a *violation*.
+Every served list is checked against the simulator's ground truth as of the last signals
+pass (already acted on, blocked either way, self, gender/seeking not mutual): a hit there
+is a *violation*. An event is applied at the end of its tick, so what happened earlier in
+the same tick is not yet known to the product; that lag is the simulation's granularity,
+not the product's (whose signals apply within a second).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from ..evaluation.marketplace import Happening, MarketplaceLog, marketplace_metr
 from ..events import Event, log_query, record
 from ..graph import GraphBuildOptions, build_graph
 from ..signals import SignalsOptions, SignalsWorker
-from .behaviour import BehaviourConfig, BehaviourModel
+from .behaviour import BehaviourConfig, BehaviourModel, MemberState
 from .onboarding import Onboarding
 from .policy import Policy
 from .world import World
@@ -57,6 +60,7 @@ class SimulationLog:
     actions: Counter[str] = field(default_factory=Counter)
     per_day: list[dict[str, Any]] = field(default_factory=list)
     signals: dict[str, int] = field(default_factory=dict)  # the signals worker's totals
+    violations: list[tuple[str, str, str]] = field(default_factory=list)  # (viewer, id, why)
     seconds: float = 0.0
 
     def metrics(self) -> dict[str, Any]:
@@ -97,6 +101,7 @@ class Simulation:
         self.onboarding, self.options = onboarding, options
         self.rng = random.Random(seed)
         self.behaviour = BehaviourModel(world, options.behaviour)
+        self.applied = MemberState()  # what the product was told, as of the last signals pass
         self.clock = SimClock(world.start)
         self.signals = SignalsWorker(
             client,
@@ -127,22 +132,29 @@ class Simulation:
                     by_tick[tick].append(member_id)
         return by_tick
 
-    def violations(self, viewer: str, shown: list[str]) -> int:
-        """Results the viewer must not get: themselves, someone they already acted on,
-        someone blocked either way, or someone whose gender and seeking do not match."""
-        state, members = self.behaviour.state, self.world.members
+    def violations(self, viewer: str, shown: list[str]) -> list[tuple[str, str, str]]:
+        """Results the viewer must not get, as (viewer, result, reason): themselves, someone
+        they already acted on, someone blocked either way, or not mutual by gender/seeking.
+        Acts and blocks count once the signals worker has applied them (end of their tick)."""
+        state, members = self.applied, self.world.members
         me = members[viewer].profile
-        bad = 0
+        found = []
         for target in shown:
             other = members[target].profile
-            bad += (
-                target == viewer
-                or target in state.acted[viewer]
-                or frozenset((viewer, target)) in state.blocked
-                or other["gender"] not in me["seeking"]
-                or me["gender"] not in other["seeking"]
+            reason = (
+                "self"
+                if target == viewer
+                else "already acted on"
+                if target in state.acted[viewer]
+                else "blocked"
+                if frozenset((viewer, target)) in state.blocked
+                else "gender/seeking not mutual"
+                if other["gender"] not in me["seeking"] or me["gender"] not in other["seeking"]
+                else None
             )
-        return bad
+            if reason is not None:
+                found.append((viewer, target, reason))
+        return found
 
     def serve(self, viewer: str) -> list[Event]:
         served = self.policy.serve(self.client, viewer, self.options.k)
@@ -150,7 +162,9 @@ class Simulation:
         self.log.requests += 1
         self.log.empty_results += not shown
         self.log.marketplace.served += len(shown)
-        self.log.marketplace.violations += self.violations(viewer, shown)
+        violations = self.violations(viewer, shown)
+        self.log.marketplace.violations += len(violations)
+        self.log.violations += violations
         query_id = served.query_id or log_query(
             self.client,
             viewer,
@@ -178,6 +192,17 @@ class Simulation:
                 Happening(at, e.action, e.viewer_id, e.target_id)
             )
         self.signals.catch_up()
+        self.remember(events)
+
+    def remember(self, events: list[Event]) -> None:
+        """Events the signals worker has applied: any act makes the target seen by the
+        actor (a match by both), a block hides the pair from each other."""
+        for e in events:
+            self.applied.acted[e.viewer_id].add(e.target_id)
+            if e.action == "match":
+                self.applied.acted[e.target_id].add(e.viewer_id)
+            elif e.action in ("block", "report"):
+                self.applied.blocked.add(frozenset((e.viewer_id, e.target_id)))
 
     def run(self, days: int, on_day: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.onboard(0.0, -1.0)
