@@ -26,8 +26,8 @@ STEP_TITLES = {
 
 
 @click.command()
-@click.option("--members", default=2000, show_default=True, help="Synthetic members.")
-@click.option("--days", default=3, show_default=True, help="Simulated days of behaviour.")
+@click.option("--members", default=1500, show_default=True, help="Synthetic members.")
+@click.option("--days", default=2, show_default=True, help="Simulated days of behaviour.")
 @click.option("--seed", default=7, show_default=True)
 @click.option(
     "--reset",
@@ -62,6 +62,8 @@ def demo(
     url = ctx.obj.get("opensearch_url")
     options = DemoOptions(members=members, days=days, seed=seed, directory=Path(directory))
     console = Console(quiet=as_json)
+    if not console.is_terminal:
+        console = Console(quiet=as_json, width=140)  # piped output: room for the tables
     client = connect(url or DEMO_ENGINE)
     try:
         if reset or url is None:
@@ -123,37 +125,57 @@ def _print_case(console: Console, case: dict[str, Any]) -> None:
     v = case["viewer"]
     history = "no taste vector yet" if not v["has_taste_vector"] else "has a taste vector"
     title = (
-        f"{case['role'].upper()} member {v['id']}: {v['age']}, {v['gender']}, {v['city']} — "
-        f"{v['likes_sent_7d']} likes given (7d), {history}\n"
-        f"[dim]interests: {', '.join(v['interests'] or [])}[/]"
+        f"{case['role'].upper()} member {v['id']}: {v['age']}, {v['gender']}, {v['city']}; "
+        f"{v['likes_sent_7d']} likes given (7d), {history}; "
+        f"interests: {', '.join(v['interests'] or [])}"
     )
-    table = Table(title=title, title_justify="left", expand=False)
-    for column in ("#", "member", "age", "headline", "why (contributions to the score)"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=title, title_justify="left")
+    for column, justify in COLUMNS:
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in case["results"]:
-        table.add_row(str(r["rank"]), r["id"], str(r["age"]), str(r["headline"]), _why(r))
+        e = r.get("explanation") or {}
+        table.add_row(
+            str(r["rank"]),
+            r["id"],
+            f"{r['age']}, {r['headline']}",
+            ", ".join(r["shared_interests"]),
+            _signed(e.get("model_score")),
+            _top(e),
+            _signed(e.get("marketplace")),
+            f"{r['hidden_like_probability']:.0%}",
+        )
     console.print()
     console.print(table)
+    console.print(
+        "[dim]model: the promoted LTR model's score, with the features that moved it most "
+        "(SHAP contributions); marketplace: + exposure_factor + explore_bonus (template "
+        "weights); p(like): the simulation's hidden probability that the viewer likes them, "
+        "never seen by the ranking[/]"
+    )
 
 
-def _why(row: dict[str, Any]) -> str:
-    e = row.get("explanation") or {}
-    parts = []
-    if e.get("model_score") is not None:
-        top = ", ".join(
-            f"{f['name']} {f['contribution']:+.2f}"
-            for f in e.get("top_features", [])
-            if f.get("contribution") is not None
-        )
-        parts.append(f"model {e['model_score']:+.2f} ({top})")
-    if e.get("marketplace") is not None:
-        parts.append(f"marketplace {e['marketplace']:+.2f}")
-    if row["shared_interests"]:
-        parts.append("shares " + ", ".join(row["shared_interests"]))
-    if (row.get("explore_bonus") or 0.0) >= 0.05:
-        parts.append(f"new (explore {row['explore_bonus']:.2f})")
-    parts.append(f"[dim]hidden p(like) {row['hidden_like_probability']:.0%}[/]")
-    return "; ".join(parts)
+COLUMNS = (
+    ("#", "right"),
+    ("member", "left"),
+    ("age, headline", "left"),
+    ("shared interests", "left"),
+    ("model", "right"),
+    ("top features", "left"),
+    ("marketplace", "right"),
+    ("p(like)", "right"),
+)
+
+
+def _signed(value: float | None) -> str:
+    return "" if value is None else f"{value:+.2f}"
+
+
+def _top(explanation: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{f['name']} {f['contribution']:+.2f}"
+        for f in explanation.get("top_features", [])[:2]
+        if f.get("contribution") is not None
+    )
 
 
 def register(group: click.Group) -> None:

@@ -42,8 +42,8 @@ DEMO_INDICES = ("profiles-v*", "viewer_state-v*", "ubi_events-v*", "ubi_queries-
 
 @dataclass(frozen=True)
 class DemoOptions:
-    members: int = 2000
-    days: int = 3
+    members: int = 1500
+    days: int = 2
     seed: int = 7
     k: int = 10
     arrival_share: float = 0.1
