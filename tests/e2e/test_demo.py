@@ -11,7 +11,8 @@ import pytest
 from opensearchpy import OpenSearch
 
 import mutuo
-from mutuo.demo.run import INDEX, DemoOptions, DemoReport, run_demo
+from mutuo.artifacts.apply import apply_plan, load_artifacts, make_plan
+from mutuo.demo.run import INDEX, DemoOptions, DemoReport, reset, run_demo
 from mutuo.errors import MutuoError
 from mutuo.ltr.upload import promoted_model
 from mutuo.sync.embedder import Embedder
@@ -116,6 +117,26 @@ def test_a_second_demo_on_the_same_cluster_is_refused(
 ) -> None:
     with pytest.raises(MutuoError, match="--reset"):
         demo(demo_client, tmp_path, embedder, members=20, days=1)
+
+
+def test_reset_deletes_the_demo_but_keeps_the_engine_and_the_embedding_cache(
+    memory_client: OpenSearch, tmp_path: Path
+) -> None:
+    apply_plan(memory_client, make_plan(memory_client, load_artifacts(ROOT)), lambda _m: None)
+    memory_client.index(index="profiles", id="m1", body={"status": "active"}, refresh=True)
+    for name in (
+        "engine/data.sqlite",
+        "sync/embeddings.sqlite",
+        "sync/checkpoint.json",
+        "changes.jsonl",
+        "graph/basis.npz",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    reset(memory_client, tmp_path)
+    assert not memory_client.indices.exists(index="profiles")
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert left == ["engine/data.sqlite", "sync/embeddings.sqlite"]
 
 
 @pytest.mark.slow

@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..client import connect
-from ..demo.run import DemoOptions, DemoReport, reset, run_demo
+from ..demo.run import DemoOptions, DemoReport, run_demo
+from ..demo.run import reset as reset_demo
 
 DEMO_ENGINE = "embedded://.mutuo/demo/engine"
 STEP_TITLES = {
@@ -67,7 +68,7 @@ def demo(
     client = connect(url or DEMO_ENGINE)
     try:
         if reset or url is None:
-            _reset(client, options.directory)
+            reset_demo(client, options.directory)
         report = run_demo(
             client,
             options,
@@ -80,10 +81,6 @@ def demo(
         click.echo(json.dumps(report.as_dict(), indent=2, default=str))
         return
     _print(console, report)
-
-
-def _reset(client: Any, directory: Path) -> None:
-    reset(client, directory)
 
 
 def _step(console: Console, name: str, summary: dict[str, Any]) -> None:

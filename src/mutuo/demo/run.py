@@ -70,16 +70,29 @@ class DemoReport:
 
 
 def reset(client: OpenSearch, directory: Path) -> None:
-    """Delete what a previous demo left: its indices and its state, except the sync's
-    embedding cache (the same texts are never embedded twice)."""
+    """Delete what a previous demo left: its indices, and its state under ``directory``
+    except an embedded engine's data kept there (the indices were just deleted through it)
+    and the sync's embedding cache (the same texts are never embedded twice)."""
     for pattern in DEMO_INDICES:
         client.indices.delete(index=pattern, ignore_unavailable=True, allow_no_indices=True)
-    cache = directory / "sync" / "embeddings.sqlite"
-    keep = cache.read_bytes() if cache.exists() else None
-    shutil.rmtree(directory, ignore_errors=True)
-    if keep is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(keep)
+    if not directory.is_dir():
+        return
+    for child in directory.iterdir():
+        if child.name == "engine":
+            continue
+        if child.name == "sync" and child.is_dir():
+            for part in child.iterdir():
+                if not part.name.startswith("embeddings.sqlite"):
+                    _remove(part)
+            continue
+        _remove(child)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
 
 
 def ensure_empty(client: OpenSearch) -> None:

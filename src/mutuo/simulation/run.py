@@ -19,11 +19,13 @@ not the product's (whose signals apply within a second).
 from __future__ import annotations
 
 import random
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from opensearchpy import OpenSearch
@@ -228,15 +230,25 @@ def simulate(
     days: int,
     policy: Policy,
     seed: int,
-    onboarding: Onboarding,
+    onboarding: Onboarding | None = None,
     options: SimulationOptions | None = None,
     on_day: Callable[[dict[str, Any]], None] | None = None,
 ) -> SimulationLog:
     """Run ``days`` simulated days of ``world`` under ``policy``; everything goes through
     ``client`` (the artifacts must be applied first). Reproducible by ``seed`` on a fresh
-    engine."""
+    engine. Without ``onboarding``, members join through a change log in a temporary
+    directory, synced with ``sync/profiles.yaml`` of the current directory."""
     started = time.perf_counter()
-    sim = Simulation(client, world, policy, onboarding, seed, options or SimulationOptions())
-    sim.run(days, on_day)
+    own = onboarding is None
+    with tempfile.TemporaryDirectory(prefix="mutuo-sim-") as scratch:
+        onboarding = onboarding or Onboarding(client, Path("."), Path(scratch))
+        try:
+            sim = Simulation(
+                client, world, policy, onboarding, seed, options or SimulationOptions()
+            )
+            sim.run(days, on_day)
+        finally:
+            if own:
+                onboarding.close()
     sim.log.seconds = round(time.perf_counter() - started, 2)
     return sim.log
