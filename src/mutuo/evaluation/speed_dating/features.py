@@ -125,7 +125,8 @@ def feature_set_body(name: str) -> dict[str, Any]:
 
 
 def create_feature_sets(client: Any) -> None:
-    """Both sets in the default feature store (created unless `mutuo apply` made it)."""
+    """Both sets in the default feature store (``mutuo apply`` creates it with the product's
+    feature set; a bare engine gets one)."""
     ensure_default_store(client)
     for name in SETS:
         client.plugins.ltr.create_featureset(id=name, body=feature_set_body(name))
