@@ -14,7 +14,7 @@ from opensearchpy import OpenSearch
 
 from mutuo.cli.app import cli
 from mutuo.evaluation.replay import estimate
-from mutuo.evaluation.replay_engine import logged_lists, read_applied_events, replay
+from mutuo.evaluation.replay_engine import judged_since, logged_lists, replay
 from mutuo.evaluation.speed_dating.features import ONE_SIDED, create_feature_sets
 from mutuo.evaluation.speed_dating.world import apply_artifacts
 from mutuo.events import Event, record
@@ -69,10 +69,10 @@ def logged(memory_client: OpenSearch) -> OpenSearch:
 def test_logged_lists_keep_positions_and_grade_matches_for_both_sides(
     logged: OpenSearch,
 ) -> None:
-    lists = {x.query_id: x for x in logged_lists(read_applied_events(logged, T0))}
+    lists = {x.query_id: x for x in logged_lists(judged_since(logged, T0))}
     assert sorted(lists) == ["q1", "q2"], "the old list is before --since"
     assert lists["q1"].members == ["a", "b", "c"]
-    assert lists["q1"].outcomes.tolist() == [0, 2, 1]
+    assert lists["q1"].outcomes.tolist() == [0, 3, 1]
     assert lists["q1"].positions.tolist() == [1, 2, 3]
     assert lists["q2"].outcomes.tolist() == [0, 1]
 
@@ -81,7 +81,7 @@ def test_replay_scores_the_models_ranking_as_the_estimators_do_on_its_scores(
     logged: OpenSearch,
 ) -> None:
     report = replay(logged, "similar", T0, k=2)
-    lists = logged_lists(read_applied_events(logged, T0))
+    lists = logged_lists(judged_since(logged, T0))
     expected = [
         np.array([(1 + _unit(VECTORS[x.viewer]) @ _unit(VECTORS[m])) / 2 for m in x.members])
         for x in lists

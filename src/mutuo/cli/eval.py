@@ -13,6 +13,7 @@ def eval_group() -> None:
 def register(group: click.Group) -> None:
     from .eval_check import check
     from .eval_replay import replay
+    from .eval_simulate import simulate
     from .eval_speed_dating import speed_dating
     from .letor import letor
 
@@ -20,4 +21,5 @@ def register(group: click.Group) -> None:
     eval_group.add_command(speed_dating)
     eval_group.add_command(check)
     eval_group.add_command(replay)
+    eval_group.add_command(simulate)
     group.add_command(eval_group)

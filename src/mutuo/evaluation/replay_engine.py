@@ -1,17 +1,19 @@
 """``mutuo eval replay``: a stored LTR model scored on the logged impression lists.
 
-The lists come from ``ubi_events``: the impressions of one query id, in their logged
-positions, each graded by what followed (2 for a mutual match, 1 for the viewer's like,
-0 otherwise, as the LTR judgments grade them). Only events the signals worker has applied
-(stamped with ``signals_seq``) are read, in that order, so the replay sees what training
-saw. The candidate model re-ranks each list inside the engine: one search per list with
-the list's members and an ``sltr`` rescore by the model alone, its params built from the
-viewer's profile. The estimators are :mod:`.replay`'s (NDCG@k of the logged outcomes,
-position-based IPS and SNIPS); the logging policy's own order is scored beside it.
+The lists are the product's judgments (:func:`mutuo.ltr.judgments.collect_judgments`: each
+query id's shown members with their logged positions and graded labels, 3 mutual match,
+2 like answered with a reply, 1 like, 0 nothing), from ``--since`` on. Only lists whose
+every member has a displayed position (1-based, from ``impression`` events) can be
+replayed: the estimators weigh outcomes by where they were shown. The candidate model
+re-ranks each list inside the engine: one search per list with the list's members and an
+``sltr`` rescore by the model alone, its params built from the viewer's profile. The
+estimators are :mod:`.replay`'s (NDCG@k of the logged outcomes, position-based IPS and
+SNIPS); the logging policy's own order is scored beside it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -19,64 +21,40 @@ import numpy as np
 from opensearchpy import NotFoundError
 
 from ..errors import ConfigError, MutuoError
-from ..events import EVENTS_INDEX, format_timestamp
+from ..events import format_timestamp
+from ..ltr.judgments import Judgment, collect_judgments
 from .letor_engine import NoProgress, msearch
 from .replay import LoggedList, estimate, logged_order_scores
 from .speed_dating.features import viewer_params
 
 PROFILES = "profiles"
-PAGE = 5000
-GRADES = {"match": 2, "like": 1}
 
 
-def read_applied_events(client: Any, since: datetime | None) -> list[dict[str, Any]]:
-    """Events stamped by the signals worker (at or after ``since``), in ``signals_seq`` order."""
-    query: dict[str, Any] = {"bool": {"filter": [{"exists": {"field": "signals_seq"}}]}}
-    if since is not None:
-        query["bool"]["filter"].append({"range": {"timestamp": {"gte": format_timestamp(since)}}})
-    events: list[dict[str, Any]] = []
-    after: list[Any] | None = None
-    while True:
-        body: dict[str, Any] = {"size": PAGE, "query": query, "sort": [{"signals_seq": "asc"}]}
-        if after is not None:
-            body["search_after"] = after
-        hits = client.search(index=EVENTS_INDEX, body=body)["hits"]["hits"]
-        events += [hit["_source"] for hit in hits]
-        if len(hits) < PAGE:
-            return events
-        after = hits[-1]["sort"]
-
-
-def logged_lists(events: list[dict[str, Any]]) -> list[LoggedList]:
-    """One list per query id with impressions; members graded by their best outcome."""
-    shown: dict[str, tuple[str, dict[str, int]]] = {}
-    grade: dict[tuple[str, str], int] = {}
-    for event in events:
-        viewer, action = event["client_id"], event["action_name"]
-        attributes = event.get("event_attributes") or {}
-        target = attributes["object"]["object_id"]
-        if action == "impression" and event.get("query_id"):
-            position = (attributes.get("position") or {}).get("ordinal")
-            if position:
-                members = shown.setdefault(event["query_id"], (viewer, {}))[1]
-                members.setdefault(target, int(position))
-        elif action in GRADES:
-            pairs = [(viewer, target)] + ([(target, viewer)] if action == "match" else [])
-            for pair in pairs:
-                grade[pair] = max(grade.get(pair, 0), GRADES[action])
+def logged_lists(judgments: Iterable[Judgment]) -> list[LoggedList]:
+    """One list per query id, members in displayed order; lists without displayed
+    positions (known only from ``ubi_queries``) are left out."""
+    by_query: dict[str, list[Judgment]] = {}
+    for j in judgments:
+        by_query.setdefault(j.query_id, []).append(j)
     lists = []
-    for query_id, (viewer, members) in sorted(shown.items()):
-        ordered = sorted(members, key=lambda m: members[m])
+    for query_id, rows in sorted(by_query.items()):
+        rows.sort(key=lambda j: j.position)
+        if rows[0].position < 1:
+            continue
         lists.append(
             LoggedList(
-                viewer=viewer,
+                viewer=rows[0].viewer_id,
                 query_id=query_id,
-                members=ordered,
-                outcomes=np.array([grade.get((viewer, m), 0) for m in ordered], dtype=float),
-                positions=np.array([members[m] for m in ordered], dtype=float),
+                members=[j.member_id for j in rows],
+                outcomes=np.array([j.label for j in rows], dtype=float),
+                positions=np.array([j.position for j in rows], dtype=float),
             )
         )
     return lists
+
+
+def judged_since(client: Any, since: datetime | None) -> list[Judgment]:
+    return collect_judgments(client, since=format_timestamp(since) if since else None)
 
 
 def model_params(client: Any, model: str) -> list[str]:
@@ -143,7 +121,7 @@ def model_scores(client: Any, model: str, lists: list[LoggedList]) -> list[np.nd
 
 
 def replay(client: Any, model: str, since: datetime | None, k: int = 10) -> dict[str, Any]:
-    lists = logged_lists(read_applied_events(client, since))
+    lists = logged_lists(judged_since(client, since))
     if not lists:
         raise ConfigError("no logged impression lists (impressions with a query id and position)")
     return {

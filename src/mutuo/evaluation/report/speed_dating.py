@@ -44,7 +44,8 @@ def _metric_bars(summary: dict[str, Any], label: str, split: str, out_dir: Path)
             color=COLOURS[i % len(COLOURS)],
         )
     ax.set_xticks(x, [METRIC_TITLES[m] for m in METRICS])
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.15)  # headroom: the legend sits above the bars, never on them
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylabel("mean over test participants")
     ax.set_title(
         f"Speed Dating, {split} split: ranking {LABEL_TITLES[label]}\n"

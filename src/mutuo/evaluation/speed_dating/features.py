@@ -26,6 +26,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...artifacts.kinds.ltr_featuresets import ensure_default_store
+
 ONE_SIDED = "sd-one-sided"
 RECIPROCAL = "sd-reciprocal"
 PARAMS = ["profile", "taste", "interests"]
@@ -123,8 +125,9 @@ def feature_set_body(name: str) -> dict[str, Any]:
 
 
 def create_feature_sets(client: Any) -> None:
-    """Both sets in a new default feature store (the evaluation runs on a fresh engine)."""
-    client.plugins.ltr.create_default_store()
+    """Both sets in the default feature store (``mutuo apply`` creates it with the product's
+    feature set; a bare engine gets one)."""
+    ensure_default_store(client)
     for name in SETS:
         client.plugins.ltr.create_featureset(id=name, body=feature_set_body(name))
 
