@@ -1,4 +1,4 @@
-"""The sync commands as a user runs them: apply, sync run (a change log), sync status."""
+"""The sync commands as a user runs them: demo, sync run, sync status."""
 
 from __future__ import annotations
 
@@ -37,27 +37,24 @@ def test_write_population_does_not_duplicate_members(tmp_path: Path) -> None:
     assert len(log.read_text().splitlines()) == 5
 
 
-def _sync_once(runner: CliRunner, url: str) -> dict:
+def test_apply_then_sync_run_then_status(project: Path) -> None:
+    runner = CliRunner()
+    url = f"embedded://{project / 'engine'}"
+    write_population(project / ".mutuo/changes.jsonl", 12)
+    assert runner.invoke(cli, ["--opensearch-url", url, "apply"]).exit_code == 0
     result = runner.invoke(
         cli, ["--opensearch-url", url, "sync", "run", "--once", "--json", "--silent"]
     )
     assert result.exit_code == 0, result.output
-    return dict(json.loads(result.output))
-
-
-def test_sync_run_indexes_the_log_then_applies_a_delete_then_reports_caught_up(
-    project: Path,
-) -> None:
-    runner = CliRunner()
-    url = f"embedded://{project / 'engine'}"
-    write_population(project / ".mutuo/changes.jsonl", 12)
-    applied = runner.invoke(cli, ["--opensearch-url", url, "apply"])
-    assert applied.exit_code == 0, applied.output
-    first = _sync_once(runner, url)
-    assert first["run_changes"] == 12 and first["totals"]["indexed"] == 12
+    first = json.loads(result.output)
+    assert first["totals"]["indexed"] == 12 and first["totals"]["embedded"] == 12
     with ChangeLogWriter(project / ".mutuo/changes.jsonl") as writer:
         writer.append("delete", "m000003")
-    summary = _sync_once(runner, url)
+    result = runner.invoke(
+        cli, ["--opensearch-url", url, "sync", "run", "--once", "--json", "--silent"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
     assert (
         summary["run_changes"] == 1
         and summary["totals"]["deleted"] == 1
