@@ -37,15 +37,17 @@ def test_write_population_does_not_duplicate_members(tmp_path: Path) -> None:
     assert len(log.read_text().splitlines()) == 5
 
 
-def test_demo_then_sync_run_then_status(project: Path) -> None:
+def test_apply_then_sync_run_then_status(project: Path) -> None:
     runner = CliRunner()
     url = f"embedded://{project / 'engine'}"
-    result = runner.invoke(cli, ["--opensearch-url", url, "demo", "--members", "12"])
-    assert result.exit_code == 0, result.output
-    assert (
-        "Synced 12 members from the change log" in result.output
-        and "(12 embedded)" in result.output
+    write_population(project / ".mutuo/changes.jsonl", 12)
+    assert runner.invoke(cli, ["--opensearch-url", url, "apply"]).exit_code == 0
+    result = runner.invoke(
+        cli, ["--opensearch-url", url, "sync", "run", "--once", "--json", "--silent"]
     )
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.output)
+    assert first["totals"]["indexed"] == 12 and first["totals"]["embedded"] == 12
     with ChangeLogWriter(project / ".mutuo/changes.jsonl") as writer:
         writer.append("delete", "m000003")
     result = runner.invoke(

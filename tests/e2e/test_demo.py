@@ -11,8 +11,10 @@ import pytest
 from opensearchpy import OpenSearch
 
 import mutuo
-from mutuo.demo.run import INDEX, DemoOptions, DemoReport, run_demo
+from mutuo.artifacts.apply import apply_plan, load_artifacts, make_plan
+from mutuo.demo.run import INDEX, DemoOptions, DemoReport, reset, run_demo
 from mutuo.errors import MutuoError
+from mutuo.ltr.upload import promoted_model
 from mutuo.sync.embedder import Embedder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +85,15 @@ def test_the_graph_job_wrote_vectors_for_members_with_likes(
     assert with_vector == graph["written"]
 
 
+def test_a_model_trained_on_the_logged_lists_is_promoted(
+    demo_client: OpenSearch, report: DemoReport
+) -> None:
+    ltr = report.steps["ltr"]
+    assert ltr["judgments"] == report.steps["simulate"]["impression"]
+    assert ltr["uploaded"] == "created" and ltr["previous"] == "mutuo-people-baseline"
+    assert promoted_model(demo_client) == ltr["model"]
+
+
 def test_the_showcase_has_a_cold_and_a_warm_member_with_mutual_results(
     demo_client: OpenSearch, report: DemoReport
 ) -> None:
@@ -94,6 +105,9 @@ def test_the_showcase_has_a_cold_and_a_warm_member_with_mutual_results(
         viewer = demo_client.get(index=INDEX, id=case["viewer"]["id"])["_source"]
         assert case["results"]
         for row in case["results"]:
+            explanation = row["explanation"]
+            assert explanation["model"] == report.steps["ltr"]["model"]
+            assert explanation["model_score"] is not None
             other = demo_client.get(index=INDEX, id=row["id"])["_source"]
             assert other["gender"] in viewer["seeking"] and viewer["gender"] in other["seeking"]
 
@@ -103,6 +117,26 @@ def test_a_second_demo_on_the_same_cluster_is_refused(
 ) -> None:
     with pytest.raises(MutuoError, match="--reset"):
         demo(demo_client, tmp_path, embedder, members=20, days=1)
+
+
+def test_reset_deletes_the_demo_but_keeps_the_engine_and_the_embedding_cache(
+    memory_client: OpenSearch, tmp_path: Path
+) -> None:
+    apply_plan(memory_client, make_plan(memory_client, load_artifacts(ROOT)), lambda _m: None)
+    memory_client.index(index="profiles", id="m1", body={"status": "active"}, refresh=True)
+    for name in (
+        "engine/data.sqlite",
+        "sync/embeddings.sqlite",
+        "sync/checkpoint.json",
+        "changes.jsonl",
+        "graph/basis.npz",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    reset(memory_client, tmp_path)
+    assert not memory_client.indices.exists(index="profiles")
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert left == ["engine/data.sqlite", "sync/embeddings.sqlite"]
 
 
 @pytest.mark.slow

@@ -94,18 +94,22 @@ class RawRecommend:
     def __init__(self, market: BenchMarket) -> None:
         docs = market.docs
         self.active = np.asarray([d["status"] == "active" for d in docs])
-        self.gender = np.asarray([d["gender"] for d in docs])
+        genders = sorted(
+            {d["gender"] for d in docs} | {g for d in docs for g in d.get("seeking") or []}
+        )
+        code = {g: k for k, g in enumerate(genders)}
+        self.gender = np.asarray([code[d["gender"]] for d in docs], dtype=np.int16)
+        # seeks[i, g]: member i accepts gender g (no stated preference accepts everyone)
+        self.seeks = np.zeros((len(docs), len(genders)), dtype=bool)
+        for i, d in enumerate(docs):
+            wanted = d.get("seeking") or genders
+            self.seeks[i, [code[g] for g in wanted]] = True
         self.age = np.asarray([d["age"] for d in docs], dtype=np.float64)
         self.age_min = np.asarray([d["age_min"] for d in docs], dtype=np.float64)
         self.age_max = np.asarray([d["age_max"] for d in docs], dtype=np.float64)
         self.lat = np.radians([d["location"]["lat"] for d in docs])
         self.lon = np.radians([d["location"]["lon"] for d in docs])
         self.limit = np.asarray([d["max_distance_step_km"] for d in docs], dtype=np.float64)
-        self.seeking = [set(d.get("seeking") or []) for d in docs]
-        self.seeks = {
-            g: np.asarray([not s or g in s for s in self.seeking])
-            for g in {d["gender"] for d in docs}
-        }
         self.profile = market.profile
         self.taste = market.taste
         self.graph = market.graph
@@ -113,8 +117,7 @@ class RawRecommend:
         self.explore = np.asarray([d["explore_bonus"] for d in docs])
 
     def top(self, i: int, excluded: np.ndarray, size: int = 20, window: int = 200) -> np.ndarray:
-        mask = self.active & self.seeks.get(str(self.gender[i]), self.active)
-        mask &= np.isin(self.gender, list(self.seeking[i]) or list(self.seeks))
+        mask = self.active & self.seeks[:, self.gender[i]] & self.seeks[i, self.gender]
         mask &= (self.age >= self.age_min[i]) & (self.age <= self.age_max[i])
         mask &= (self.age_min <= self.age[i]) & (self.age_max >= self.age[i])
         h = (

@@ -37,7 +37,19 @@ def register_commands() -> None:
     from . import artifacts, bench, demo, engine, graph, ltr, recommend, serve, signals, sync
     from . import eval as eval_cli
 
-    modules = (artifacts, bench, demo, engine, eval_cli, graph, ltr, recommend, serve, signals, sync)
+    modules = (
+        artifacts,
+        bench,
+        demo,
+        engine,
+        eval_cli,
+        graph,
+        ltr,
+        recommend,
+        serve,
+        signals,
+        sync,
+    )
     for module in modules:
         module.register(cli)
 

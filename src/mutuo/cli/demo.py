@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..client import connect
-from ..demo.run import DemoOptions, DemoReport, reset, run_demo
+from ..demo.run import DemoOptions, DemoReport, run_demo
+from ..demo.run import reset as reset_demo
 
 DEMO_ENGINE = "embedded://.mutuo/demo/engine"
 STEP_TITLES = {
@@ -20,13 +21,14 @@ STEP_TITLES = {
     "members": "Members synced from the change log",
     "simulate": "Behaviour simulated through ubi_events, signals kept fresh",
     "graph": "Graph vectors built",
+    "ltr": "Ranking model trained on the logged lists and promoted",
     "showcase": "Recommendations",
 }
 
 
 @click.command()
-@click.option("--members", default=2000, show_default=True, help="Synthetic members.")
-@click.option("--days", default=3, show_default=True, help="Simulated days of behaviour.")
+@click.option("--members", default=1500, show_default=True, help="Synthetic members.")
+@click.option("--days", default=2, show_default=True, help="Simulated days of behaviour.")
 @click.option("--seed", default=7, show_default=True)
 @click.option(
     "--reset",
@@ -61,10 +63,12 @@ def demo(
     url = ctx.obj.get("opensearch_url")
     options = DemoOptions(members=members, days=days, seed=seed, directory=Path(directory))
     console = Console(quiet=as_json)
+    if not console.is_terminal:
+        console = Console(quiet=as_json, width=140)  # piped output: room for the tables
     client = connect(url or DEMO_ENGINE)
     try:
         if reset or url is None:
-            _reset(client, options.directory)
+            reset_demo(client, options.directory)
         report = run_demo(
             client,
             options,
@@ -79,16 +83,20 @@ def demo(
     _print(console, report)
 
 
-def _reset(client: Any, directory: Path) -> None:
-    reset(client, directory)
-
-
 def _step(console: Console, name: str, summary: dict[str, Any]) -> None:
-    detail = ", ".join(f"{k} {v}" for k, v in summary.items() if k != "seconds")
+    detail = ", ".join(f"{k} {_short(v)}" for k, v in summary.items() if k != "seconds")
     console.print(
         f"[green]✓[/] [bold]{STEP_TITLES.get(name, name)}[/] "
         f"[dim]({summary['seconds']:.1f}s)[/]  {detail}"
     )
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def _day(console: Console, day: dict[str, Any]) -> None:
@@ -114,31 +122,57 @@ def _print_case(console: Console, case: dict[str, Any]) -> None:
     v = case["viewer"]
     history = "no taste vector yet" if not v["has_taste_vector"] else "has a taste vector"
     title = (
-        f"{case['role'].upper()} member {v['id']}: {v['age']}, {v['gender']}, {v['city']} — "
-        f"{v['likes_sent_7d']} likes given (7d), {history}\n"
-        f"[dim]interests: {', '.join(v['interests'] or [])}[/]"
+        f"{case['role'].upper()} member {v['id']}: {v['age']}, {v['gender']}, {v['city']}; "
+        f"{v['likes_sent_7d']} likes given (7d), {history}; "
+        f"interests: {', '.join(v['interests'] or [])}"
     )
-    table = Table(title=title, title_justify="left", expand=False)
-    for column in ("#", "member", "age", "city", "headline", "why"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=title, title_justify="left")
+    for column, justify in COLUMNS:
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in case["results"]:
+        e = r.get("explanation") or {}
         table.add_row(
-            str(r["rank"]), r["id"], str(r["age"]), str(r["city"]), str(r["headline"]), _why(r)
+            str(r["rank"]),
+            r["id"],
+            f"{r['age']}, {r['headline']}",
+            ", ".join(r["shared_interests"]),
+            _signed(e.get("model_score")),
+            _top(e),
+            _signed(e.get("marketplace")),
+            f"{r['hidden_like_probability']:.0%}",
         )
     console.print()
     console.print(table)
+    console.print(
+        "[dim]model: the promoted LTR model's score, with the features that moved it most "
+        "(SHAP contributions); marketplace: + exposure_factor + explore_bonus (template "
+        "weights); p(like): the simulation's hidden probability that the viewer likes them, "
+        "never seen by the ranking[/]"
+    )
 
 
-def _why(row: dict[str, Any]) -> str:
-    parts = []
-    if row["shared_interests"]:
-        parts.append("shares " + ", ".join(row["shared_interests"]))
-    if (row.get("explore_bonus") or 0.0) >= 0.05:
-        parts.append(f"new (explore {row['explore_bonus']:.2f})")
-    if row.get("exposure_factor") is not None:
-        parts.append(f"exposure ×{row['exposure_factor']:.2f}")
-    parts.append(f"[dim]hidden p(like) {row['hidden_like_probability']:.0%}[/]")
-    return "; ".join(parts)
+COLUMNS = (
+    ("#", "right"),
+    ("member", "left"),
+    ("age, headline", "left"),
+    ("shared interests", "left"),
+    ("model", "right"),
+    ("top features", "left"),
+    ("marketplace", "right"),
+    ("p(like)", "right"),
+)
+
+
+def _signed(value: float | None) -> str:
+    return "" if value is None else f"{value:+.2f}"
+
+
+def _top(explanation: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{f['name']} {f['contribution']:+.2f}"
+        for f in explanation.get("top_features", [])[:2]
+        if f.get("contribution") is not None
+    )
 
 
 def register(group: click.Group) -> None:

@@ -7,8 +7,10 @@
 3. ``simulate``: a few days of behaviour through the real event path, the signals worker
    catching up on simulated time after every quarter day (:mod:`mutuo.simulation`);
 4. ``graph``: ``mutuo graph build`` over the like/match graph;
-5. ``showcase``: recommendations for a cold member (just joined, no history) and a warm
-   one (the most likes given).
+5. ``ltr``: judgments from the logged lists and events, features as served (``ltr_log``),
+   XGBoost ``rank:ndcg``, upload and promotion (:mod:`.ltr`);
+6. ``showcase``: explained recommendations for a cold member (just joined, no history)
+   and a warm one (the most likes given), ranked by the promoted model.
 
 Everything goes through an opensearch-py client from :func:`mutuo.connect`, so the same
 demo runs on the embedded engine (the default) and on a real cluster.
@@ -28,8 +30,10 @@ from opensearchpy import OpenSearch
 from ..artifacts.apply import apply_plan, load_artifacts, make_plan
 from ..errors import MutuoError
 from ..graph import GraphBuildOptions, build_graph
-from ..simulation import KnnPolicy, Onboarding, Policy, generate_world, simulate
+from ..ltr.registry import ModelRegistry
+from ..simulation import Onboarding, Policy, RecommenderPolicy, generate_world, simulate
 from ..sync.embedder import Embedder
+from .ltr import train_and_promote
 from .showcase import showcase
 
 INDEX = "profiles"
@@ -38,8 +42,8 @@ DEMO_INDICES = ("profiles-v*", "viewer_state-v*", "ubi_events-v*", "ubi_queries-
 
 @dataclass(frozen=True)
 class DemoOptions:
-    members: int = 2000
-    days: int = 3
+    members: int = 1500
+    days: int = 2
     seed: int = 7
     k: int = 10
     arrival_share: float = 0.1
@@ -66,16 +70,29 @@ class DemoReport:
 
 
 def reset(client: OpenSearch, directory: Path) -> None:
-    """Delete what a previous demo left: its indices and its state, except the sync's
-    embedding cache (the same texts are never embedded twice)."""
+    """Delete what a previous demo left: its indices, and its state under ``directory``
+    except an embedded engine's data kept there (the indices were just deleted through it)
+    and the sync's embedding cache (the same texts are never embedded twice)."""
     for pattern in DEMO_INDICES:
         client.indices.delete(index=pattern, ignore_unavailable=True, allow_no_indices=True)
-    cache = directory / "sync" / "embeddings.sqlite"
-    keep = cache.read_bytes() if cache.exists() else None
-    shutil.rmtree(directory, ignore_errors=True)
-    if keep is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(keep)
+    if not directory.is_dir():
+        return
+    for child in directory.iterdir():
+        if child.name == "engine":
+            continue
+        if child.name == "sync" and child.is_dir():
+            for part in child.iterdir():
+                if not part.name.startswith("embeddings.sqlite"):
+                    _remove(part)
+            continue
+        _remove(child)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
 
 
 def ensure_empty(client: OpenSearch) -> None:
@@ -137,7 +154,7 @@ def run_demo(
             client,
             world,
             options.days,
-            policy or KnnPolicy(balancing=0.5, exploration=0.5),
+            policy or RecommenderPolicy(),
             options.seed,
             onboarding,
             on_day=on_day,
@@ -172,7 +189,12 @@ def run_demo(
     )
 
     started = time.perf_counter()
-    report.showcase = showcase(client, world, policy or KnnPolicy(), options.k)
+    registry = ModelRegistry(options.directory / "ltr_models")
+    name = f"mutuo-people-demo-{options.seed}"
+    steps.done("ltr", started, train_and_promote(client, registry, name))
+
+    started = time.perf_counter()
+    report.showcase = showcase(client, world, registry, options.k)
     steps.done("showcase", started, {"viewers": len(report.showcase)})
     report.seconds = round(time.perf_counter() - begin, 2)
     return report

@@ -7,42 +7,25 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from ..simulation import Policy, World
+from ..ltr.registry import ModelRegistry
+from ..recommend import Recommendation, Recommendations, Recommender
+from ..simulation import World
 
 PROFILES = "profiles"
-SHOWN_FIELDS = [
-    "age",
-    "city",
-    "gender",
-    "headline",
-    "interests",
-    "likes_sent_7d",
-    "likes_received_7d",
-    "impressions_total",
-    "exposure_factor",
-    "explore_bonus",
-    "created_at",
-]
 
 
-def _one(client: OpenSearch, sort: list[dict[str, Any]]) -> str | None:
-    body = {"size": 1, "query": {"term": {"status": "active"}}, "sort": sort, "_source": False}
-    hits = client.search(index=PROFILES, body=body)["hits"]["hits"]
-    return hits[0]["_id"] if hits else None
+def _candidates(client: OpenSearch, sort: list[dict[str, Any]], n: int) -> list[str]:
+    body = {"size": n, "query": {"term": {"status": "active"}}, "sort": sort, "_source": False}
+    return [h["_id"] for h in client.search(index=PROFILES, body=body)["hits"]["hits"]]
 
 
-def pick_viewers(client: OpenSearch) -> list[tuple[str, str]]:
-    """(role, member id): the newest member, and the one with the most likes given."""
-    cold = _one(client, [{"created_at": "desc"}])
-    warm = _one(client, [{"likes_sent_7d": {"order": "desc", "missing": "_last"}}])
-    return [(role, m) for role, m in (("cold", cold), ("warm", warm)) if m is not None]
-
-
-def _profiles(client: OpenSearch, ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not ids:
-        return {}
-    docs = client.mget(index=PROFILES, body={"ids": ids}, _source_includes=SHOWN_FIELDS)
-    return {d["_id"]: d["_source"] for d in docs["docs"] if d.get("found")}
+def pick_viewers(client: OpenSearch, n: int = 10) -> list[tuple[str, list[str]]]:
+    """(role, candidates best first): the newest members, and those with the most likes
+    given; the showcase takes the first candidate who has anyone left to see."""
+    return [
+        ("cold", _candidates(client, [{"created_at": "desc"}], n)),
+        ("warm", _candidates(client, [{"likes_sent_7d": {"order": "desc"}}], n)),
+    ]
 
 
 def viewer_card(world: World, member_id: str, profile: dict[str, Any]) -> dict[str, Any]:
@@ -55,43 +38,69 @@ def viewer_card(world: World, member_id: str, profile: dict[str, Any]) -> dict[s
     }
 
 
+def _explanation(item: Recommendation) -> dict[str, Any]:
+    e = item.explanation
+    if e is None:
+        return {}
+    return {
+        "model": e.model,
+        "model_score": None if e.model_score is None else round(e.model_score, 3),
+        "marketplace": None if e.marketplace is None else round(e.marketplace, 3),
+        "top_features": [
+            {"name": f.name, "value": f.value, "contribution": f.contribution} for f in e.top(3)
+        ],
+    }
+
+
 def result_rows(
-    world: World, viewer_id: str, viewer: dict[str, Any], ids: list[str], client: OpenSearch
+    world: World, viewer_id: str, viewer: dict[str, Any], items: Recommendations
 ) -> list[dict[str, Any]]:
     """What a person needs to judge a result: who it is, what they share with the viewer,
-    the marketplace signals that moved them, and (the simulation's ground truth, never
-    seen by the ranking) how likely the viewer is to like them."""
-    profiles = _profiles(client, ids)
+    why the model and the marketplace stage ranked them there, and (the simulation's ground
+    truth, never seen by the ranking) how likely the viewer is to like them."""
     mine = set(viewer.get("interests") or [])
     rows = []
-    for rank, member_id in enumerate(ids, 1):
-        p = profiles.get(member_id, {})
+    for item in items:
+        p = item.profile
         rows.append(
             {
-                "rank": rank,
-                "id": member_id,
+                "rank": item.rank,
+                "id": item.member_id,
+                "score": round(item.score, 3),
                 "age": p.get("age"),
                 "city": p.get("city"),
                 "headline": p.get("headline"),
                 "shared_interests": sorted(mine & set(p.get("interests") or [])),
                 "exposure_factor": p.get("exposure_factor"),
                 "explore_bonus": p.get("explore_bonus"),
-                "hidden_like_probability": round(world.like_probability(viewer_id, member_id), 3),
+                "explanation": _explanation(item),
+                "hidden_like_probability": round(
+                    world.like_probability(viewer_id, item.member_id), 3
+                ),
             }
         )
     return rows
 
 
-def showcase(client: OpenSearch, world: World, policy: Policy, k: int) -> list[dict[str, Any]]:
+def showcase(
+    client: OpenSearch, world: World, registry: ModelRegistry | None, k: int
+) -> list[dict[str, Any]]:
+    """Explained recommendations (not logged: looking is not using) for both members."""
+    recommender = Recommender(client, registry=registry, log_queries=False)
     out = []
-    for role, member_id in pick_viewers(client):
-        viewer = client.get(index=PROFILES, id=member_id)["_source"]
-        served = policy.serve(client, member_id, k)
+    for role, candidates in pick_viewers(client):
+        for member_id in candidates:
+            viewer = recommender.viewer(member_id)
+            items = recommender.recommend(member_id, k=k, explain=True)
+            if len(items):
+                break
+        else:
+            continue
         out.append(
             {
                 "role": role,
                 "viewer": viewer_card(world, member_id, viewer),
-                "results": result_rows(world, member_id, viewer, served.ids, client),
+                "results": result_rows(world, member_id, viewer, items),
             }
         )
     return out

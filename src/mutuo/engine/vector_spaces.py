@@ -14,7 +14,12 @@ cosinesimil    cosine similarity             max((1 + r) / 2, 0)
 innerproduct   inner product                 r + 1 if r >= 0 else 1 / (1 - r)
 =============  ============================  =======================================
 
-Everything is float32, like the plugin's Java floats.
+Everything is float32, like the plugin's Java floats. A document's value depends on that
+document and the query only, never on which other rows share the batch: dot products are
+numpy's per-row ``einsum``, not a BLAS matrix-vector product, whose kernels sum a row in
+an order that depends on its position in the block (one ulp apart, which is enough to send
+a row down the other branch of an LTR tree when a rescore window and ``ltr_log`` score the
+same document in different batches).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ def _raw_chunk(space: str, rows: np.ndarray, q: np.ndarray, q_norm: np.float32) 
         return np.abs(rows - q).sum(axis=1, dtype=np.float32)
     if space == "linf":
         return np.abs(rows - q).max(axis=1)
-    dots = rows @ q
+    dots = np.einsum("ij,j->i", rows, q)
     if space == "innerproduct":
         return dots
     if space == "cosinesimil":

@@ -5,7 +5,7 @@ seed, onboarding)`` returns a :class:`SimulationLog` the evaluation measures."""
 
 from .behaviour import BehaviourConfig, BehaviourModel
 from .onboarding import Onboarding
-from .policy import KnnPolicy, Policy, Served, hard_filters
+from .policy import KnnPolicy, Policy, RecommenderPolicy, Served, hard_filters
 from .run import SimulationLog, SimulationOptions, simulate
 from .world import LikeModel, SimMember, World, generate_world
 
@@ -16,6 +16,7 @@ __all__ = [
     "LikeModel",
     "Onboarding",
     "Policy",
+    "RecommenderPolicy",
     "Served",
     "SimMember",
     "SimulationLog",

@@ -4,6 +4,7 @@ maps, embeds and indexes into ``profiles``."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +20,12 @@ from .world import SimMember
 
 
 class Onboarding:
-    """Appends members to the change log and syncs it; one per run directory."""
+    """Appends members to the change log and syncs it; one per run directory.
+
+    Arms of an experiment each need a fresh engine but the same members: pass one
+    ``embedder`` (the model loads once) and ``warm_cache``, the :attr:`cache_path` of an
+    earlier run, so no text is embedded twice.
+    """
 
     def __init__(
         self,
@@ -27,10 +33,15 @@ class Onboarding:
         root: Path,
         directory: Path,
         embedder: Embedder | None = None,
+        warm_cache: Path | None = None,
     ) -> None:
         self.client = client
         self.mapping = load_mapping(root / "sync" / "profiles.yaml")
         directory.mkdir(parents=True, exist_ok=True)
+        self.cache_path = directory / "sync" / "embeddings.sqlite"
+        if warm_cache is not None and warm_cache.exists() and not self.cache_path.exists():
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(warm_cache, self.cache_path)
         self.log = directory / "changes.jsonl"
         self.source = FileSource(self.log, self.mapping.collection)
         self.state = SyncState(

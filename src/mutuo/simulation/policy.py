@@ -1,18 +1,22 @@
 """Policies: what the simulated app shows a viewer, through a real engine query.
 
 The simulator only needs ``serve(client, viewer_id, k) -> Served``; the evaluation's
-arms are policies that differ by template parameters. :class:`KnnPolicy` is a
-self-contained baseline of the product's shape: one k-NN query on
+arms are policies that differ by template parameters. :class:`RecommenderPolicy` is the
+product (``mutuo.Recommender``, the ``mutuo-recommend`` template, with
+``RankingOptions`` as the arm); :class:`KnnPolicy` is a self-contained baseline of the
+same shape that needs no template: one k-NN query on
 ``profile_vector`` with the hard filters inside the ``knn`` clause (pre-filtering), then an
 optional marketplace rescore by ``exposure_factor`` and ``explore_bonus``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from opensearchpy import NotFoundError, OpenSearch
+
+from ..recommend import RankingOptions, Recommender
 
 PROFILES = "profiles"
 VIEWER_STATE = "viewer_state"
@@ -128,3 +132,21 @@ class KnnPolicy:
             return Served([])
         hits = client.search(index=PROFILES, body=self.body(viewer_id, viewer, k))["hits"]
         return Served([h["_id"] for h in hits["hits"]])
+
+
+@dataclass
+class RecommenderPolicy:
+    """The product itself: ``mutuo.Recommender`` with the ``mutuo-recommend`` template,
+    two round trips per request (GET the viewer, run the template), the list logged to
+    ``ubi_queries`` with its LTR features. An arm is its :class:`RankingOptions` (model,
+    ``exposure_strength``, ``explore_weight`` ...)."""
+
+    name: str = "recommender"
+    options: RankingOptions = field(default_factory=RankingOptions)
+    _recommender: Recommender | None = field(default=None, init=False, repr=False)
+
+    def serve(self, client: OpenSearch, viewer_id: str, k: int) -> Served:
+        if self._recommender is None or self._recommender.client is not client:
+            self._recommender = Recommender(client, options=self.options)
+        result = self._recommender.recommend(viewer_id, k=k)
+        return Served(result.ids(), result.query_id)

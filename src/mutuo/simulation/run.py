@@ -9,18 +9,23 @@ then the signals worker catches up on simulated time, so the next tick's queries
 the new counters, exposure factors, exploration bonuses and viewer_state, as a live
 app would within a second. Optionally the graph job runs at the end of each day.
 
-Every served list is checked against the simulator's ground truth (already acted on,
-blocked either way, self, gender/seeking not mutual): a hit there is a *violation*.
+Every served list is checked against the simulator's ground truth as of the last signals
+pass (already acted on, blocked either way, self, gender/seeking not mutual): a hit there
+is a *violation*. An event is applied at the end of its tick, so what happened earlier in
+the same tick is not yet known to the product; that lag is the simulation's granularity,
+not the product's (whose signals apply within a second).
 """
 
 from __future__ import annotations
 
 import random
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from opensearchpy import OpenSearch
@@ -29,7 +34,7 @@ from ..evaluation.marketplace import Happening, MarketplaceLog, marketplace_metr
 from ..events import Event, log_query, record
 from ..graph import GraphBuildOptions, build_graph
 from ..signals import SignalsOptions, SignalsWorker
-from .behaviour import BehaviourConfig, BehaviourModel
+from .behaviour import BehaviourConfig, BehaviourModel, MemberState
 from .onboarding import Onboarding
 from .policy import Policy
 from .world import World
@@ -57,6 +62,7 @@ class SimulationLog:
     actions: Counter[str] = field(default_factory=Counter)
     per_day: list[dict[str, Any]] = field(default_factory=list)
     signals: dict[str, int] = field(default_factory=dict)  # the signals worker's totals
+    violations: list[tuple[str, str, str]] = field(default_factory=list)  # (viewer, id, why)
     seconds: float = 0.0
 
     def metrics(self) -> dict[str, Any]:
@@ -97,6 +103,7 @@ class Simulation:
         self.onboarding, self.options = onboarding, options
         self.rng = random.Random(seed)
         self.behaviour = BehaviourModel(world, options.behaviour)
+        self.applied = MemberState()  # what the product was told, as of the last signals pass
         self.clock = SimClock(world.start)
         self.signals = SignalsWorker(
             client,
@@ -113,40 +120,53 @@ class Simulation:
             self.log.marketplace.joined[m.id] = _joined_day(self.world, m.id)
 
     def sessions(self, day: int) -> dict[int, list[str]]:
-        """Who opens the app at which tick of ``day`` (drawn once per day, seeded)."""
-        by_tick: dict[int, list[str]] = {t: [] for t in range(self.options.ticks)}
-        for member_id in sorted(self.onboarding.synced):
+        """Who opens the app at which tick of ``day`` (drawn once per day, seeded): members
+        already in, and members arriving that day, from the tick after they joined."""
+        ticks = self.options.ticks
+        arriving = {m.id: m.joined_day for m in self.world.arriving(day, day + 1)}
+        by_tick: dict[int, list[str]] = {t: [] for t in range(ticks)}
+        for member_id in sorted(self.onboarding.synced | set(arriving)):
             member = self.world.members[member_id]
             if self.rng.random() < member.activity:
-                tick = self.rng.randrange(self.options.ticks)
-                if day + (tick + 1) / self.options.ticks > member.joined_day:
+                tick = self.rng.randrange(ticks)
+                first = int((arriving[member_id] - day) * ticks) + 1 if member_id in arriving else 0
+                if tick >= first:
                     by_tick[tick].append(member_id)
         return by_tick
 
-    def violations(self, viewer: str, shown: list[str]) -> int:
-        """Results the viewer must not get: themselves, someone they already acted on,
-        someone blocked either way, or someone whose gender and seeking do not match."""
-        state, members = self.behaviour.state, self.world.members
+    def violations(self, viewer: str, shown: list[str]) -> list[tuple[str, str, str]]:
+        """Results the viewer must not get, as (viewer, result, reason): themselves, someone
+        they already acted on, someone blocked either way, or not mutual by gender/seeking.
+        Acts and blocks count once the signals worker has applied them (end of their tick)."""
+        state, members = self.applied, self.world.members
         me = members[viewer].profile
-        bad = 0
+        found = []
         for target in shown:
             other = members[target].profile
-            bad += (
-                target == viewer
-                or target in state.acted[viewer]
-                or frozenset((viewer, target)) in state.blocked
-                or other["gender"] not in me["seeking"]
-                or me["gender"] not in other["seeking"]
+            reason = (
+                "self"
+                if target == viewer
+                else "already acted on"
+                if target in state.acted[viewer]
+                else "blocked"
+                if frozenset((viewer, target)) in state.blocked
+                else "gender/seeking not mutual"
+                if other["gender"] not in me["seeking"] or me["gender"] not in other["seeking"]
+                else None
             )
-        return bad
+            if reason is not None:
+                found.append((viewer, target, reason))
+        return found
 
-    def serve(self, viewer: str, day: float) -> list[Event]:
+    def serve(self, viewer: str) -> list[Event]:
         served = self.policy.serve(self.client, viewer, self.options.k)
         shown = [i for i in served.ids if i in self.world.members]
         self.log.requests += 1
         self.log.empty_results += not shown
         self.log.marketplace.served += len(shown)
-        self.log.marketplace.violations += self.violations(viewer, shown)
+        violations = self.violations(viewer, shown)
+        self.log.marketplace.violations += len(violations)
+        self.log.violations += violations
         query_id = served.query_id or log_query(
             self.client,
             viewer,
@@ -159,13 +179,13 @@ class Simulation:
     def tick(self, day: int, tick: int, viewers: list[str]) -> None:
         start_day = day + tick / self.options.ticks
         end_day = day + (tick + 1) / self.options.ticks
-        self.clock.moment = self.world.moment(start_day)
-        self.onboard(end_day, start_day)
         events: list[Event] = []
         for viewer in viewers:
             offset = self.rng.random() / self.options.ticks
             self.clock.moment = self.world.moment(start_day + offset)
-            events += self.serve(viewer, start_day + offset)
+            events += self.serve(viewer)
+        self.clock.moment = self.world.moment(end_day)
+        self.onboard(end_day, start_day)  # who joined during the tick is shown from the next
         record(self.client, events)
         for e in events:
             self.log.actions[e.action] += 1
@@ -173,8 +193,18 @@ class Simulation:
             self.log.marketplace.happenings.append(
                 Happening(at, e.action, e.viewer_id, e.target_id)
             )
-        self.clock.moment = self.world.moment(end_day)
         self.signals.catch_up()
+        self.remember(events)
+
+    def remember(self, events: list[Event]) -> None:
+        """Events the signals worker has applied: any act makes the target seen by the
+        actor (a match by both), a block hides the pair from each other."""
+        for e in events:
+            self.applied.acted[e.viewer_id].add(e.target_id)
+            if e.action == "match":
+                self.applied.acted[e.target_id].add(e.viewer_id)
+            elif e.action in ("block", "report"):
+                self.applied.blocked.add(frozenset((e.viewer_id, e.target_id)))
 
     def run(self, days: int, on_day: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.onboard(0.0, -1.0)
@@ -200,15 +230,25 @@ def simulate(
     days: int,
     policy: Policy,
     seed: int,
-    onboarding: Onboarding,
+    onboarding: Onboarding | None = None,
     options: SimulationOptions | None = None,
     on_day: Callable[[dict[str, Any]], None] | None = None,
 ) -> SimulationLog:
     """Run ``days`` simulated days of ``world`` under ``policy``; everything goes through
     ``client`` (the artifacts must be applied first). Reproducible by ``seed`` on a fresh
-    engine."""
+    engine. Without ``onboarding``, members join through a change log in a temporary
+    directory, synced with ``sync/profiles.yaml`` of the current directory."""
     started = time.perf_counter()
-    sim = Simulation(client, world, policy, onboarding, seed, options or SimulationOptions())
-    sim.run(days, on_day)
+    own = onboarding is None
+    with tempfile.TemporaryDirectory(prefix="mutuo-sim-") as scratch:
+        onboarding = onboarding or Onboarding(client, Path("."), Path(scratch))
+        try:
+            sim = Simulation(
+                client, world, policy, onboarding, seed, options or SimulationOptions()
+            )
+            sim.run(days, on_day)
+        finally:
+            if own:
+                onboarding.close()
     sim.log.seconds = round(time.perf_counter() - started, 2)
     return sim.log

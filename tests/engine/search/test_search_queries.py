@@ -164,6 +164,21 @@ def test_exists_ids_prefix_and_wildcard(people: OpenSearch) -> None:
     assert ids(people, {"wildcard": {"name.keyword": {"value": "?ob*"}}}) == ["2"]
 
 
+def test_prefix_and_wildcard_expand_over_the_ids_and_the_index_name(
+    make_index: Any,
+) -> None:
+    client = make_index("people", {"m001": {}, "m002": {}, "x001": {}, "M003": {}})
+    client.delete(index="people", id="m002", refresh=True)
+    assert ids(client, {"prefix": {"_id": "m"}}) == ["m001"]
+    assert ids(client, {"prefix": {"_id": {"value": "m", "case_insensitive": True}}}) == [
+        "M003",
+        "m001",
+    ]
+    assert ids(client, {"wildcard": {"_id": "*001"}}) == ["m001", "x001"]
+    assert ids(client, {"wildcard": {"_index": "peo*"}}) == ["M003", "m001", "x001"]
+    assert ids(client, {"prefix": {"_index": "other"}}) == []
+
+
 def test_match_operator_and_minimum_should_match(people: OpenSearch) -> None:
     assert ids(people, {"match": {"bio": "climbing coffee"}}) == ["1", "3", "4"]
     assert ids(people, {"match": {"bio": {"query": "climbing coffee", "operator": "and"}}}) == ["3"]

@@ -51,7 +51,7 @@ class LtrFeatureSets:
         if problems:
             return problems
         with scratch_engine() as engine:
-            _store(engine)
+            ensure_default_store(engine)
             for a in artifacts.of(NAME):
                 problems += try_install(a, pointer("featureset"), partial(_post, engine, a))
         return problems
@@ -77,7 +77,8 @@ class LtrFeatureSets:
         return items
 
 
-def _store(client: OpenSearch) -> None:
+def ensure_default_store(client: OpenSearch) -> None:
+    """Create the default feature store unless it exists (``PUT _ltr`` twice is a 400)."""
     stores = client.transport.perform_request("GET", "/_ltr")
     if not (stores.get("stores") or {}).get("_default_"):
         client.transport.perform_request("PUT", "/_ltr")
@@ -91,7 +92,7 @@ def _post(client: OpenSearch, a: Artifact) -> None:
 
 def _run(a: Artifact) -> Any:
     def run(client: OpenSearch, log: Any) -> None:
-        _store(client)
+        ensure_default_store(client)
         _post(client, a)
 
     return run

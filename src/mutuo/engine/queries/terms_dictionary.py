@@ -57,6 +57,8 @@ class TermExpansion(Query):
         raise NotImplementedError
 
     def mask(self, ctx: SearchContext) -> np.ndarray:
+        if self.field in ("_id", "_index"):
+            return self._metadata_mask(ctx)
         column = ctx.column(self.field)
         if not isinstance(column, KeywordColumn | TextColumn):
             return ctx.none().mask
@@ -66,6 +68,17 @@ class TermExpansion(Query):
             return ctx.none().mask
         postings = column.postings if isinstance(column, KeywordColumn) else column.post_docs
         return ctx.mask_of(np.concatenate([postings[i] for i in ids]))
+
+    def _metadata_mask(self, ctx: SearchContext) -> np.ndarray:
+        """``_id`` and ``_index`` are term-indexed in OpenSearch too: their terms are the
+        shard's ids and the index name."""
+        if self.field == "_index":
+            accepted = self.matching_terms([ctx.index.name], np.zeros(1, dtype=np.int64))
+            return ctx.live.copy() if accepted else ctx.none().mask
+        ids = list(ctx.shard.id_to_ord)
+        order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+        ordinals = [ctx.shard.id_to_ord[ids[i]] for i in self.matching_terms(ids, order)]
+        return ctx.mask_of(np.array(ordinals, dtype=np.int64))
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
         return Matches(self.mask(ctx) & ctx.live, None, 1.0)

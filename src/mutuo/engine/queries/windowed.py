@@ -4,7 +4,8 @@ A rescore window or an LTR feature pass needs a query's result for a couple of h
 documents, whatever the index size. These helpers read postings and columns for exactly
 those ordinals (a binary search into a sorted posting list, a gather from a column) and
 apply the same float32 arithmetic, element by element, as the whole-shard path, so the
-values are identical; nothing here allocates an array the size of the shard.
+values are identical. The only arrays the size of the shard are the dense frequencies of
+frequent terms, built once per refresh and shared by every later request.
 """
 
 from __future__ import annotations

@@ -26,7 +26,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-DEFAULT_STORE = ".ltrstore"
+from ...artifacts.kinds.ltr_featuresets import ensure_default_store
+
 ONE_SIDED = "sd-one-sided"
 RECIPROCAL = "sd-reciprocal"
 PARAMS = ["profile", "taste", "interests"]
@@ -126,8 +127,7 @@ def feature_set_body(name: str) -> dict[str, Any]:
 def create_feature_sets(client: Any) -> None:
     """Both sets in the default feature store (``mutuo apply`` creates it with the product's
     feature set; a bare engine gets one)."""
-    if not client.indices.exists(index=DEFAULT_STORE):
-        client.plugins.ltr.create_default_store()
+    ensure_default_store(client)
     for name in SETS:
         client.plugins.ltr.create_featureset(id=name, body=feature_set_body(name))
 

@@ -1,0 +1,37 @@
+"""The demo's LTR step: ``mutuo ltr judgments | log | train | upload | promote`` in-process,
+into the demo's own model registry (so the repository's ``ltr_models/`` is left alone)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+from ..ltr.featurelog import log_features
+from ..ltr.judgments import collect_judgments, label_counts
+from ..ltr.lifecycle import register
+from ..ltr.ranker import TrainOptions, train_ranker
+from ..ltr.registry import ModelRegistry
+from ..ltr.upload import promote, upload
+
+
+def train_and_promote(client: OpenSearch, registry: ModelRegistry, name: str) -> dict[str, Any]:
+    """Judgments from what the simulation logged, features as served, XGBoost, promotion."""
+    judgments = collect_judgments(client)
+    data = log_features(client, judgments)
+    model = train_ranker(data, name, TrainOptions(max_rounds=150, early_stopping=20))
+    register(registry, model)
+    action = upload(client, registry, name)
+    promotion = promote(client, name, registry)
+    card = model.card
+    test = card["metrics"].get("test", {})
+    return {
+        "model": name,
+        "judgments": len(judgments),
+        "labels": label_counts(judgments),
+        "trees": card["trees"],
+        "uploaded": action,
+        "previous": promotion.previous,
+        "ndcg@10": {ranking: round(m.get("ndcg@10", 0.0), 4) for ranking, m in test.items()},
+        "top_features": list(card["importances"])[:5],
+    }
