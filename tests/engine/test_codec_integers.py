@@ -27,3 +27,35 @@ def test_integers_keep_every_digit(number: int) -> None:
 def test_long_fractions_and_digit_strings_are_not_mistaken_for_integers() -> None:
     parsed = codec.loads(b'{"f": 0.000123456789012345678901, "s": "123456789012345678901234"}')
     assert parsed == {"f": 0.000123456789012345678901, "s": "123456789012345678901234"}
+
+
+def _reference_has_big_int(raw: bytes) -> bool:
+    """The screen as it was before the literal needles: the regex alone decides."""
+    classes = b" " + raw.translate(codec._CLASSES) + b" "
+    if not codec._CANDIDATE.search(classes):
+        return False
+    return any(not -(2**63) <= int(m) <= 2**64 - 1 for m in codec._BIG_INT.findall(raw))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"v": [0.0012345678901234567, -0.0012345678901234567, 12.5]}',
+        b'{"v": 18446744073709551616}',
+        b'{"v": [1, 18446744073709551615]}',
+        b'{"v": -9223372036854775809}',
+        b'{"v": -9223372036854775808}',
+        b'{"v": 100000000000000000000.5}',
+        b'{"v": 1e-0000000000000000000001}',
+        b"[-12345678901234567890123,0.1]",
+        b'{"s": "12345678901234567890123", "n": 12345678901234567890123}',
+    ],
+)
+def test_big_integer_screen_agrees_with_the_regex(body: bytes) -> None:
+    assert codec._has_big_int(body) == _reference_has_big_int(body)
+
+
+def test_big_integer_after_a_long_vector_keeps_every_digit() -> None:
+    vector = ",".join(f"{(i % 97) * 0.00012345678901234:.17f}" for i in range(1200))
+    parsed = codec.loads(f'{{"v": [{vector}], "n": {2**70}}}'.encode())
+    assert parsed["n"] == 2**70 and isinstance(parsed["n"], int) and len(parsed["v"]) == 1200

@@ -31,8 +31,14 @@ _CANDIDATE = re.compile(rb"(?: 0{20,}|-0{19,}) ")
 _BIG_INT = re.compile(rb"(?<![.\deE])-?\d{19,}(?![.\deE])")
 
 
+# Literal needles every _CANDIDATE match contains: ``bytes.__contains__`` skips through a
+# body of short numbers several times faster than the regex, which stops at each " 0".
+_NEEDLES = (b" " + b"0" * 20, b"-" + b"0" * 19)
+
+
 def _has_big_int(raw: bytes) -> bool:
-    if not _CANDIDATE.search(b" " + raw.translate(_CLASSES) + b" "):
+    classes = b" " + raw.translate(_CLASSES) + b" "
+    if not any(needle in classes for needle in _NEEDLES) or not _CANDIDATE.search(classes):
         return False
     return any(not -(2**63) <= int(m) <= 2**64 - 1 for m in _BIG_INT.findall(raw))
 

@@ -7,6 +7,7 @@ vectorised group operations and cached per refresh generation.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -165,3 +166,34 @@ def prepared_points(ctx: SearchContext, column: GeoColumn, path: str) -> Prepare
     if cached is None:
         cached = ctx.cache[key] = PreparedPoints(column.lat.view(), column.lon.view())
     return cached
+
+
+GEO_METER_POINTS = 8  # origins whose distances a generation keeps (an array of maxdoc each)
+
+
+def point_meters(
+    ctx: SearchContext, column: GeoColumn, path: str, lat: float, lon: float, rows: np.ndarray
+) -> np.ndarray:
+    """Distances from (lat, lon) to the first points of ``rows``, per refresh generation.
+
+    A request asks one origin many radii (a "within both limits" filter is a dozen
+    ``geo_distance`` clauses around the viewer): the second question about an origin
+    computes every document's distance once, later ones index it. Distances are
+    elementwise, so a row's value is the same whichever rows are computed with it.
+    """
+    points = prepared_points(ctx, column, path)
+    seen: OrderedDict[Any, np.ndarray | None] = ctx.cache.setdefault(
+        ("geo_meters", path), OrderedDict()
+    )
+    key = (lat, lon)
+    if key not in seen:
+        seen[key] = None
+        while len(seen) > GEO_METER_POINTS:
+            seen.popitem(last=False)
+        return points.meters(lat, lon, rows)
+    seen.move_to_end(key)
+    meters = seen[key]
+    if meters is None:
+        meters = seen[key] = points.meters(lat, lon)
+        meters.flags.writeable = False
+    return meters[rows]

@@ -8,6 +8,7 @@ and across path segments; excludes win over includes.
 from __future__ import annotations
 
 import fnmatch
+from functools import lru_cache
 from typing import Any
 
 from .errors import IllegalArgumentError
@@ -59,10 +60,18 @@ def filter_source(
 ) -> dict[str, Any]:
     if not includes and not excludes:
         return source
-    return _filter_map(source, "", includes, excludes)
+    return _filter_map(source, "", tuple(includes), tuple(excludes))
 
 
-def _included(path: str, includes: list[str]) -> tuple[bool, bool]:
+# A fetch phase asks the same (path, patterns) questions for every hit, and the answers
+# are pure functions of their arguments: memoised, a hit costs dict lookups, not fnmatch.
+@lru_cache(maxsize=65536)
+def _excluded(path: str, excludes: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(path, p) for p in excludes)
+
+
+@lru_cache(maxsize=65536)
+def _included(path: str, includes: tuple[str, ...]) -> tuple[bool, bool]:
     """(fully included, may have included descendants)."""
     if not includes:
         return True, True
@@ -84,20 +93,20 @@ def _prefix_could_match(path: str, pattern: str) -> bool:
 
 
 def _filter_map(
-    node: dict[str, Any], prefix: str, includes: list[str], excludes: list[str]
+    node: dict[str, Any], prefix: str, includes: tuple[str, ...], excludes: tuple[str, ...]
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in node.items():
         path = f"{prefix}.{key}" if prefix else key
-        if any(fnmatch.fnmatchcase(path, p) for p in excludes):
+        if _excluded(path, excludes):
             continue
         full, partial = _included(path, includes)
         if full:
             if isinstance(value, dict) and excludes:
-                out[key] = _filter_map(value, path, [], excludes)
+                out[key] = _filter_map(value, path, (), excludes)
             elif isinstance(value, list) and excludes:
                 out[key] = [
-                    _filter_map(v, path, [], excludes) if isinstance(v, dict) else v for v in value
+                    _filter_map(v, path, (), excludes) if isinstance(v, dict) else v for v in value
                 ]
             else:
                 out[key] = value

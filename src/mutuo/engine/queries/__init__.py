@@ -28,6 +28,8 @@ from ..explanation import Explanation
 if TYPE_CHECKING:
     from ..search_context import SearchContext
 
+_FILTER_KEYS = "filter_keys"  # request_cache entry: id(query) -> (query, its filter_key)
+
 
 @dataclass
 class Matches:
@@ -90,7 +92,7 @@ class Query:
     def run(self, ctx: SearchContext, scoring: bool, boost: float = 1.0) -> Matches:
         """Execute (boosts, the per-refresh filter cache) and remember named matches."""
         effective = float(np.float32(boost) * np.float32(self.boost))
-        key = None if scoring or self.has_named() else self.filter_key(ctx)
+        key = None if scoring or self.has_named() else self.cached_filter_key(ctx)
         cached = ctx.cached_filter(key) if key is not None else None
         if cached is not None:
             matches = Matches(cached, None, 1.0)
@@ -117,7 +119,7 @@ class Query:
         effective = float(np.float32(boost) * np.float32(self.boost))
         if self.has_named():
             return self.window_fallback(ctx, ordinals, scoring, boost)
-        key = None if scoring else self.filter_key(ctx)
+        key = None if scoring else self.cached_filter_key(ctx)
         cached = ctx.cached_filter(key) if key is not None else None
         if cached is not None:
             return Matches(cached[ordinals], None, 1.0)
@@ -155,6 +157,20 @@ class Query:
         (not ``now``-relative dates, not lookups into other documents).
         """
         return None
+
+    def cached_filter_key(self, ctx: SearchContext) -> Any:
+        """:meth:`filter_key`, computed once per request and query node.
+
+        Every level of a nested ``bool`` asks for its key and a parent's key holds its
+        children's: unmemoised, a deep hard filter recomputes the keys of its leaves once
+        per ancestor. Within a request a key is fixed (lookups resolve once per
+        ``request_cache``); the memo holds the node, so its ``id`` is not reused.
+        """
+        memo = ctx.request_cache.setdefault(_FILTER_KEYS, {})
+        hit = memo.get(id(self))
+        if hit is None:
+            hit = memo[id(self)] = (self, self.filter_key(ctx))
+        return hit[1]
 
     def has_named(self) -> builtins.bool:
         """Whether this query or a sub-query has a ``_name`` (cached masks would skip them)."""

@@ -68,7 +68,7 @@ class Bool(Query):
         never served after (blocks apply to the very next request)."""
         parts: list[Any] = ["bool", str(self.minimum_should_match)]
         for kind in _CLAUSES:
-            keys = tuple(c.filter_key(ctx) for c in getattr(self, kind))
+            keys = tuple(c.cached_filter_key(ctx) for c in getattr(self, kind))
             if any(k is None for k in keys):
                 return None
             parts.append(keys)

@@ -32,7 +32,7 @@ class ConstantScore(Query):
         return [self.inner]
 
     def filter_key(self, ctx: SearchContext) -> Any:
-        inner = self.inner.filter_key(ctx)
+        inner = self.inner.cached_filter_key(ctx)
         return None if inner is None else ("constant_score", inner)
 
     def weighted(self, ctx: SearchContext, scoring: bool, boost: float) -> Matches:

@@ -46,7 +46,7 @@ class DisMax(Query):
         return list(self.queries)
 
     def filter_key(self, ctx: SearchContext) -> Any:
-        keys = tuple(q.filter_key(ctx) for q in self.queries)  # lookups: see Bool.filter_key
+        keys = tuple(q.cached_filter_key(ctx) for q in self.queries)  # lookups: see Bool.filter_key
         return None if any(k is None for k in keys) else ("dis_max", keys)
 
     def weighted(self, ctx: SearchContext, scoring: bool, boost: float) -> Matches:

@@ -100,7 +100,7 @@ class FunctionScore(Query):
     def filter_key(self, ctx: SearchContext) -> Any:
         if self.min_score is not None or self.query is None:
             return None if self.min_score is not None else ("match_all",)
-        return self.query.filter_key(ctx)
+        return self.query.cached_filter_key(ctx)
 
     def _sub(self, ctx: SearchContext, scoring: bool, boost: float) -> Matches:
         if self.query is None:

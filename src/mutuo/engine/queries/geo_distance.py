@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import geo
 from ..columns import GeoColumn
-from ..docvalues import prepared_points
+from ..docvalues import point_meters
 from ..errors import ParsingError, QueryShardError
 from ..explanation import Explanation
 from ..fields import GEO_POINT
@@ -104,8 +104,8 @@ class GeoDistance(Query):
         near = self._in_box(lat, lon)
         ords, lat, lon = ords[near], lat[near], lon[near]
         if len(ords):
-            points = prepared_points(ctx, column, self.field_path(ctx))
-            out[ords[points.meters(self.lat, self.lon, ords) <= self.meters]] = True
+            meters = point_meters(ctx, column, self.field_path(ctx), self.lat, self.lon, ords)
+            out[ords[meters <= self.meters]] = True
         if column.mv_docs.n:
             mv_lat, mv_lon = column.mv_lat.view(), column.mv_lon.view()
             near_mv = geo.haversin_meters(self.lat, self.lon, mv_lat, mv_lon) <= self.meters
