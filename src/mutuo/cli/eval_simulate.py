@@ -10,6 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from .eval_options import results_options
+
 
 @click.command(name="simulate")
 @click.option("--members", default=400, show_default=True, help="Members in the world.")
@@ -30,14 +32,7 @@ from rich.table import Table
     help="Rescore weight of exposure_factor / explore_bonus in the arms that use them "
     "(default: 1 for recommend, 0.5 for knn).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option(
-    "--report",
-    "report_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write an HTML page with plots into this folder.",
-)
+@results_options
 def simulate(
     members: int,
     days: int,

@@ -10,6 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from .eval_options import results_options
+
 RANKERS_HELP = "Comma-separated rankers to run (default: all)."
 
 
@@ -26,14 +28,7 @@ RANKERS_HELP = "Comma-separated rankers to run (default: all)."
 )
 @click.option("--seed", default=0, show_default=True, help="Split, shuffle and bootstrap seed.")
 @click.option("--rankers", default=None, help=RANKERS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option(
-    "--report",
-    "report_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write an HTML page with plots into this folder.",
-)
+@results_options
 def speed_dating(
     path: Path,
     split_name: str,
