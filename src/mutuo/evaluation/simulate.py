@@ -34,13 +34,14 @@ from typing import Any
 from ..artifacts.apply import apply_plan, load_artifacts, make_plan
 from ..client import connect
 from ..recommend.requests import RankingOptions
-from ..recommend.service import Recommender
-from ..simulation import KnnPolicy, Onboarding, Policy, Served, SimulationLog, generate_world
+from ..simulation import KnnPolicy, Onboarding, Policy, RecommenderPolicy, SimulationLog
+from ..simulation import generate_world
 from ..simulation import simulate as run_simulation
 from ..sync.embedder import Embedder
 
-# The rescore weight of exposure_factor / explore_bonus when an arm uses it: the
-# template's default (in the LTR model's margin units) and the k-NN policy's.
+# The marketplace strengths of an arm that uses them. For ``recommend`` they are in units
+# of the model's score spread (the template's defaults); for ``knn`` they weigh the
+# fields directly against cosine scores.
 STRENGTH = {"recommend": 1.0, "knn": 0.5}
 ARMS: dict[str, tuple[float, float]] = {
     "none": (0.0, 0.0),
@@ -69,40 +70,38 @@ class SimulateOptions:
         return STRENGTH[self.policy] if self.strength is None else self.strength
 
 
-class RecommendPolicy:
-    """The product's recommendations with the arm's marketplace strengths; the
-    Recommender logs each list to ``ubi_queries`` itself."""
-
-    def __init__(self, name: str, balancing: float, exploration: float) -> None:
-        self.name = name
-        self.options = RankingOptions(exposure_strength=balancing, explore_weight=exploration)
-        self._recommender: Recommender | None = None
-
-    def serve(self, client: Any, viewer_id: str, k: int) -> Served:
-        if self._recommender is None or self._recommender.client is not client:
-            self._recommender = Recommender(client, options=self.options)
-        result = self._recommender.recommend(viewer_id, k)
-        return Served([r.member_id for r in result], result.query_id)
-
-
 def make_policy(kind: str, name: str, strength: float) -> Policy:
+    """The arm ``name`` of policy ``kind``: the product (``RecommenderPolicy``, the
+    template's strengths set per arm) or the k-NN baseline."""
     balancing, exploration = (share * strength for share in ARMS[name])
     if kind == "knn":
         return KnnPolicy(name=name, balancing=balancing, exploration=exploration)
-    return RecommendPolicy(name, balancing, exploration)
+    options = RankingOptions(
+        exposure_strength=balancing,
+        explore_weight=exploration,
+        balance_candidates=None if balancing or exploration else 0,
+    )
+    return RecommenderPolicy(name=name, options=options)
 
 
 def run_arm(
-    name: str, options: SimulateOptions, embedder: Embedder, workdir: Path
+    name: str,
+    options: SimulateOptions,
+    embedder: Embedder,
+    workdir: Path,
+    warm_cache: Path | None = None,
+    policy: Policy | None = None,
 ) -> SimulationLog:
+    """One arm on a fresh in-memory engine; ``warm_cache`` is an earlier arm's embedding
+    cache, so the same members are not embedded again."""
     client = connect("embedded://:memory:")
     try:
         apply_plan(client, make_plan(client, load_artifacts(options.root)), lambda _m: None)
         world = generate_world(options.members, float(options.days), seed=options.seed)
-        onboarding = Onboarding(client, options.root, workdir / name, embedder)
+        onboarding = Onboarding(client, options.root, workdir / name, embedder, warm_cache)
         try:
             onboarding.add(world.initial())
-            policy = make_policy(options.policy, name, options.rescore_strength())
+            policy = policy or make_policy(options.policy, name, options.rescore_strength())
             return run_simulation(client, world, options.days, policy, options.seed, onboarding)
         finally:
             onboarding.close()
@@ -141,9 +140,11 @@ def evaluate(
     embedder = Embedder()
     logs: dict[str, SimulationLog] = {}
     with tempfile.TemporaryDirectory(prefix="mutuo-simulate-") as workdir:
+        cache: Path | None = None
         for name in ARMS:
             progress(f"arm {name}: {options.members} members, {options.days} days")
-            logs[name] = run_arm(name, options, embedder, Path(workdir))
+            logs[name] = run_arm(name, options, embedder, Path(workdir), cache)
+            cache = Path(workdir) / name / "sync" / "embeddings.sqlite"
     arms = {name: log.metrics() for name, log in logs.items()}
     report = {
         "members": options.members,

@@ -51,7 +51,9 @@ class SignalsConfig:
     # Impressions a member is shown with the lift computed against; the worker replaces
     # it with the mean impressions_7d of active members (``exposure_target``).
     exposure_smoothing: float = 5.0
-    exposure_min: float = 0.25
+    # Symmetric bounds (a halving at most, a doubling at most): exposure_balance maps them
+    # onto [0, 1] in log scale, so a damp and a lift of the same ratio weigh the same.
+    exposure_min: float = 0.5
     exposure_max: float = 2.0
     # New members: this many impressions are "bought" by the bonus, which also halves
     # every ``explore_half_life_days`` of membership, shown or not.
@@ -102,6 +104,20 @@ def exposure_factor(
         s = config.exposure_smoothing
         lift = math.sqrt((target_7d + s) / (impressions_7d + s))
     return min(config.exposure_max, max(config.exposure_min, damp * lift))
+
+
+def exposure_balance(factor: float, config: SignalsConfig) -> float:
+    """``exposure_factor`` on the bounded [0, 1] scale the marketplace rescore adds.
+
+    ``log(factor / min) / log(max / min)``: 0 for the strongest damping, 1 for the
+    strongest lift, 0.5 for a neutral factor of 1 with the default symmetric bounds. The
+    rescore adds ``exposure_strength * score_spread * exposure_balance``, so the stage can
+    move a candidate by at most ``exposure_strength`` model score spreads, whatever the
+    factor; a ratio (log scale) because a halving and a doubling are equal and opposite.
+    """
+    low, high = config.exposure_min, config.exposure_max
+    clipped = min(high, max(low, factor))
+    return math.log(clipped / low) / math.log(high / low)
 
 
 def explore_bonus(impressions_total: float, age_days: float | None, config: SignalsConfig) -> float:
@@ -217,6 +233,9 @@ class ProfileSignals:
         c, config = self.counters, self.config
         age_days = None if self.created_ms is None else (now_ms - self.created_ms) / DAY_MS
         out: dict[str, Any] = {name: round(value, 6) for name, value in c.items()}
+        factor = exposure_factor(
+            c["received_7d"], c["answered_7d"], c["impressions_7d"], exposure_target, config
+        )
         out.update(
             impressions_total=int(self.impressions_total),
             like_rate=round(
@@ -225,12 +244,8 @@ class ProfileSignals:
             reply_rate=round(
                 smoothed_rate(c["answered_7d"], c["received_7d"], config.reply_prior), 6
             ),
-            exposure_factor=round(
-                exposure_factor(
-                    c["received_7d"], c["answered_7d"], c["impressions_7d"], exposure_target, config
-                ),
-                6,
-            ),
+            exposure_factor=round(factor, 6),
+            exposure_balance=round(exposure_balance(factor, config), 6),
             explore_bonus=round(explore_bonus(self.impressions_total, age_days, config), 6),
             blocked_ids=list(self.blocked_ids),
             signals_seq=self.seq,
