@@ -35,7 +35,7 @@ from ..artifacts.apply import apply_plan, load_artifacts, make_plan
 from ..client import connect
 from ..recommend.requests import RankingOptions
 from ..simulation import KnnPolicy, Onboarding, Policy, RecommenderPolicy, SimulationLog
-from ..simulation import generate_world
+from ..simulation import World, generate_world
 from ..simulation import simulate as run_simulation
 from ..sync.embedder import Embedder
 
@@ -65,6 +65,21 @@ class SimulateOptions:
     root: Path = Path(".")
     policy: str = "recommend"
     strength: float | None = None  # None: the policy's default (STRENGTH)
+    # The world (README, "Marketplace simulator", says why): one city, so that members'
+    # pools outgrow what they browse; newcomers a tenth of the members, joining during the
+    # first ``arrival_window`` of the run so each is followed for the rest of it.
+    one_city: bool = True
+    arrival_share: float = 0.1
+    arrival_window: float = 1.0  # share of the run during which newcomers join
+
+    def world(self) -> World:
+        return generate_world(
+            self.members,
+            self.days * self.arrival_window,
+            self.arrival_share,
+            seed=self.seed,
+            one_city=self.one_city,
+        )
 
     def rescore_strength(self) -> float:
         return STRENGTH[self.policy] if self.strength is None else self.strength
@@ -97,7 +112,7 @@ def run_arm(
     client = connect("embedded://:memory:")
     try:
         apply_plan(client, make_plan(client, load_artifacts(options.root)), lambda _m: None)
-        world = generate_world(options.members, float(options.days), seed=options.seed)
+        world = options.world()
         onboarding = Onboarding(client, options.root, workdir / name, embedder, warm_cache)
         try:
             onboarding.add(world.initial())

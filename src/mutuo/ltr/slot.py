@@ -23,7 +23,7 @@ _SPREAD = re.compile(r"\{\{\^score_spread\}\}([^{}]*)\{\{/score_spread\}\}")
 # The score spread of a model whose card records none: the hand-set linear baseline's,
 # measured as the median within-window standard deviation of its scores over the
 # simulator's recommend requests (README, "Marketplace simulator").
-DEFAULT_SCORE_SPREAD = 0.25
+DEFAULT_SCORE_SPREAD = 0.15
 
 # The templates whose slot promotion moves (the ones ranking with the mutuo-people set).
 PROMOTED_TEMPLATES = ("mutuo-recommend", "mutuo-search")

@@ -48,9 +48,11 @@ class SignalsConfig:
     # Attention a member is assumed to handle per week before any evidence: the damping
     # starts once received likes clearly outrun answers, not at the first unanswered one.
     answer_capacity_7d: float = 5.0
-    # Impressions a member is shown with the lift computed against; the worker replaces
-    # it with the mean impressions_7d of active members (``exposure_target``).
-    exposure_smoothing: float = 5.0
+    # Smoothing of the lift, in impressions: one, so a member never shown is lifted fully
+    # as soon as the marketplace's mean (``exposure_target``, the mean impressions_7d of
+    # active members) reaches three impressions a week; five (the former value) left the
+    # never shown at a lift of 1.3 in a small or young marketplace, too weak to matter.
+    exposure_smoothing: float = 1.0
     # Symmetric bounds (a halving at most, a doubling at most): exposure_balance maps them
     # onto [0, 1] in log scale, so a damp and a lift of the same ratio weigh the same.
     exposure_min: float = 0.5
