@@ -74,10 +74,14 @@ def test_a_lifted_near_tie_overtakes_but_a_clear_preference_stands(market: Marke
     market.update(runner_up, exposure_balance=1.0, explore_bonus=0.0)
     market.update(top, exposure_balance=0.0, explore_bonus=0.0)
     spread = 1.01 * gap  # one spread just wider than the gap: the lifted one overtakes
-    lifted = scores(market, RankingOptions(exposure_strength=1, explore_weight=0, score_spread=spread), k=12)
+    lifted = scores(
+        market, RankingOptions(exposure_strength=1, explore_weight=0, score_spread=spread), k=12
+    )
     assert lifted[runner_up] > lifted[top]
     spread = 0.99 * gap  # narrower: the model's preference stands
-    kept = scores(market, RankingOptions(exposure_strength=1, explore_weight=0, score_spread=spread), k=12)
+    kept = scores(
+        market, RankingOptions(exposure_strength=1, explore_weight=0, score_spread=spread), k=12
+    )
     assert kept[top] > kept[runner_up]
 
 

@@ -133,7 +133,10 @@ def _move_to(
     """``profile`` living in ``city`` (its texts name the new city)."""
     name, lat, lon, _weight = city
     old = profile["city"]
-    location = {"lat": round(lat + rng.gauss(0, 0.03), 5), "lon": round(lon + rng.gauss(0, 0.03), 5)}
+    location = {
+        "lat": round(lat + rng.gauss(0, 0.03), 5),
+        "lon": round(lon + rng.gauss(0, 0.03), 5),
+    }
     moved = {**profile, "city": name, "location": location}
     for text in ("headline", "bio"):
         if isinstance(moved.get(text), str):
