@@ -58,18 +58,19 @@ def test_the_four_arms_are_reproducible_from_the_seed() -> None:
 
 
 def test_the_arms_differ_only_in_the_marketplace_stage() -> None:
-    none, both = make_policy("recommend", "none", 2.0), make_policy("recommend", "both", 2.0)
+    none = make_policy("recommend", "none", (4.0, 2.0))
+    both = make_policy("recommend", "both", (4.0, 2.0))
     assert isinstance(none, RecommenderPolicy) and isinstance(both, RecommenderPolicy)
     assert none.options.params() == {
         "exposure_strength": 0.0,
         "explore_weight": 0.0,
         "no_balance_candidates": True,
     }
-    assert both.options.params() == {"exposure_strength": 2.0, "explore_weight": 2.0}
+    assert both.options.params() == {"exposure_strength": 4.0, "explore_weight": 2.0}
 
 
 def test_newcomers_join_during_the_arrival_window_of_a_one_city_world() -> None:
-    world = SimulateOptions(members=60, days=4, seed=2, arrival_window=0.5).world()
+    world = SimulateOptions(members=60, days=4, seed=2).world()
     arrivals = [m for m in world.members.values() if m.joined_day > 0]
-    assert len(arrivals) == 6 and all(m.joined_day <= 2.0 for m in arrivals)
+    assert len(arrivals) == 12 and all(m.joined_day <= 2.0 for m in arrivals)
     assert {m.profile["city"] for m in world.members.values()} == {"San Francisco"}
