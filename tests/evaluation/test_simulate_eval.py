@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mutuo.evaluation.simulate import ARMS, SimulateOptions, evaluate, targets
+from mutuo.evaluation.simulate import ARMS, SimulateOptions, evaluate, make_policy, targets
+from mutuo.simulation import RecommenderPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,3 +46,31 @@ def test_four_arms_run_the_same_world_and_the_report_has_its_plots(tmp_path: Pat
     for image in ("arms.png", "lorenz_impressions.png", "time_to_first_match.png"):
         assert (tmp_path / image).stat().st_size > 1000
     assert "lorenz_impressions.png" in page.read_text()
+
+
+@pytest.mark.slow
+def test_the_four_arms_are_reproducible_from_the_seed() -> None:
+    options = SimulateOptions(members=40, days=1, seed=5, root=ROOT, policy="recommend")
+    first, _logs = evaluate(options)
+    second, _logs = evaluate(options)
+    assert first["arms"] == second["arms"]
+    assert first["arms"]["none"]["impressions"] > 0
+
+
+def test_the_arms_differ_only_in_the_marketplace_stage() -> None:
+    none = make_policy("recommend", "none", (4.0, 2.0))
+    both = make_policy("recommend", "both", (4.0, 2.0))
+    assert isinstance(none, RecommenderPolicy) and isinstance(both, RecommenderPolicy)
+    assert none.options.params() == {
+        "exposure_strength": 0.0,
+        "explore_weight": 0.0,
+        "no_balance_candidates": True,
+    }
+    assert both.options.params() == {"exposure_strength": 4.0, "explore_weight": 2.0}
+
+
+def test_newcomers_join_during_the_arrival_window_of_a_one_city_world() -> None:
+    world = SimulateOptions(members=60, days=4, seed=2).world()
+    arrivals = [m for m in world.members.values() if m.joined_day > 0]
+    assert len(arrivals) == 12 and all(m.joined_day <= 2.0 for m in arrivals)
+    assert {m.profile["city"] for m in world.members.values()} == {"San Francisco"}

@@ -116,8 +116,10 @@ def test_the_promoted_models_scores_are_what_the_explanation_adds_up_to(
         assert e is not None and e.model == name and e.model_score is not None
         contributions = sum(f.contribution or 0.0 for f in e.features) + (e.bias or 0.0)
         assert contributions == pytest.approx(e.model_score, abs=1e-5)
-        # no signals yet: exposure_factor missing (1) x strength 1, explore_bonus missing (0)
-        assert e.marketplace == pytest.approx(1.0, abs=1e-4)
+        # no signals yet: exposure_balance missing (0.5) x the default strength 4,
+        # explore_bonus missing (0), in units of the promoted model's score spread (its card)
+        spread = registry.card(name)["score_spread"]  # type: ignore[index]
+        assert spread > 0 and e.marketplace == pytest.approx(4 * 0.5 * spread, abs=1e-4)
 
 
 def test_the_ltr_commands_run_the_loop(

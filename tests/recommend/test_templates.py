@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from mutuo.ltr.slot import slot_model, with_slot_model
-from mutuo.recommend.requests import recommend_request, search_request
+from mutuo.ltr.slot import DEFAULT_SCORE_SPREAD, slot_model, with_slot_model
+from mutuo.recommend.requests import RankingOptions, recommend_request, search_request
 from mutuo.sync.derive import DISTANCE_STEPS_KM
 
 from .market import GRAPH_DIM, ROOT, Market, cluster_vector, member, text_vector, viewer
@@ -43,9 +43,29 @@ def test_every_knn_of_recommend_is_prefiltered_by_the_same_hard_filter(market: M
     should = body["query"]["bool"]["should"]
     lexical_filter = should[-1]["bool"]["filter"][0]
     knns = knn_clauses(body["query"])
-    assert [next(iter(k)) for k in knns] == ["profile_vector", "graph_vector"]
-    for clause in knns:
-        assert next(iter(clause.values()))["filter"] == lexical_filter
+    # the main source, the reserved source (members the marketplace lifts), the graph
+    assert [next(iter(k)) for k in knns] == ["profile_vector", "profile_vector", "graph_vector"]
+    main, reserved, graph = (next(iter(k.values()))["filter"] for k in knns)
+    assert main == graph == lexical_filter
+    # the reserved source: the same hard filter and only members the marketplace lifts
+    lifted = {
+        "bool": {
+            "should": [
+                {"range": {"explore_bonus": {"gt": 0}}},
+                {"range": {"exposure_balance": {"gt": 0.5}}},
+            ]
+        }
+    }
+    rules = reserved["bool"]["filter"]
+    assert lifted in rules
+    assert {
+        **reserved,
+        "bool": {**reserved["bool"], "filter": [r for r in rules if r != lifted]},
+    } == main
+    off = render(
+        market, recommend_request("v", warm_viewer(), options=RankingOptions(balance_candidates=0))
+    )
+    assert len(knn_clauses(off["query"])) == 2
 
 
 def test_every_knn_of_search_is_prefiltered_by_the_search_filter(market: Market) -> None:
@@ -59,23 +79,20 @@ def test_a_warm_viewer_is_matched_by_taste_and_a_cold_one_by_profile(market: Mar
     warm = warm_viewer()
     cold = viewer()
     for profile, expected in ((warm, warm["taste_vector"]), (cold, cold["profile_vector"])):
-        (taste, *_rest) = knn_clauses(render(market, recommend_request("v", profile))["query"])
-        assert np.allclose(taste["profile_vector"]["vector"], expected)
-    assert (
-        len(
-            knn_clauses(
-                render(market, recommend_request("v", {**cold, "graph_vector": None}))["query"]
-            )
+        (taste, reserved, *_rest) = knn_clauses(
+            render(market, recommend_request("v", profile))["query"]
         )
-        == 1
-    )
+        assert np.allclose(taste["profile_vector"]["vector"], expected)
+        assert np.allclose(reserved["profile_vector"]["vector"], expected)
+    no_graph = render(market, recommend_request("v", {**cold, "graph_vector": None}))
+    assert [next(iter(k)) for k in knn_clauses(no_graph["query"])] == ["profile_vector"] * 2
 
 
 def test_one_geo_clause_per_distance_step() -> None:
     source = (ROOT / "scripts" / "mutuo-recommend.mustache").read_text()
     steps = [int(s) for s in re.findall(r'"max_distance_step_km": (\d+)\}', source)]
-    # three copies of the hard filter (two knn filters and the lexical clause)
-    assert steps == list(DISTANCE_STEPS_KM) * 3
+    # four copies of the hard filter (three knn filters and the lexical clause)
+    assert steps == list(DISTANCE_STEPS_KM) * 4
 
 
 def test_the_rescore_chain_is_the_model_then_the_marketplace(market: Market) -> None:
@@ -85,10 +102,12 @@ def test_the_rescore_chain_is_the_model_then_the_marketplace(market: Market) -> 
     assert ltr["query"]["rescore_query"]["sltr"]["model"] == "mutuo-people-baseline"
     functions = marketplace["query"]["rescore_query"]["function_score"]["functions"]
     assert [f["field_value_factor"]["field"] for f in functions] == [
-        "exposure_factor",
+        "exposure_balance",
         "explore_bonus",
     ]
     assert marketplace["query"]["score_mode"] == "total"
+    # sized in the model's units: the promoted model's score spread, the template's default
+    assert marketplace["query"]["rescore_query_weight"] == DEFAULT_SCORE_SPREAD
 
 
 def test_template_parameters_are_data(market: Market) -> None:

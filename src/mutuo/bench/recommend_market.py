@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 
 from ..demo.population import INTERESTS, generate_members
+from ..ltr.slot import DEFAULT_SCORE_SPREAD
 from ..sync.derive import DISTANCE_STEPS_KM
 
 DIM, GRAPH_DIM = 384, 64
 COMMUNITIES = 32
+SPREAD = DEFAULT_SCORE_SPREAD  # the marketplace stage's unit at the template's defaults
 STATUS_CYCLE = ("active",) * 18 + ("paused", "hidden")
 
 
@@ -75,11 +77,12 @@ def build_market(n: int, seed: int) -> BenchMarket:
             matches_7d=round(float(rng.gamma(1.0, 1.0)), 3),
             like_rate=round(float(rng.beta(2, 14)), 4),
             reply_rate=round(float(rng.beta(4, 4)), 4),
-            exposure_factor=round(float(np.clip(rng.lognormal(0, 0.3), 0.25, 2.0)), 4),
+            exposure_factor=round(float(np.clip(rng.lognormal(0, 0.3), 0.5, 2.0)), 4),
             explore_bonus=round(float(rng.beta(0.3, 3.0)), 4),
             profile_vector=profile[i].tolist(),
             graph_vector=graph[i].tolist(),
         )
+        p["exposure_balance"] = round(float(np.log2(p["exposure_factor"] / 0.5) / 2), 4)
         if taste[i].any():
             p["taste_vector"] = taste[i].tolist()
         docs.append(p)
@@ -113,7 +116,8 @@ class RawRecommend:
         self.profile = market.profile
         self.taste = market.taste
         self.graph = market.graph
-        self.exposure = np.asarray([d["exposure_factor"] for d in docs])
+        # exposure_balance as the signals worker derives it from exposure_factor
+        self.exposure = np.log2(np.asarray([d["exposure_factor"] for d in docs]) / 0.5) / 2
         self.explore = np.asarray([d["explore_bonus"] for d in docs])
 
     def top(self, i: int, excluded: np.ndarray, size: int = 20, window: int = 200) -> np.ndarray:
@@ -135,5 +139,6 @@ class RawRecommend:
         back = (self.taste[head] @ self.profile[i] + 1) / 2
         there = (self.profile[head] @ query + 1) / 2
         graph = (self.graph[head] @ self.graph[i] + 1) / 2
-        score = 2 * there * back / (there + back) + graph + self.exposure[head] + self.explore[head]
+        marketplace = SPREAD * (4 * self.exposure[head] + 2 * self.explore[head])
+        score = 2 * there * back / (there + back) + graph + marketplace
         return head[np.argsort(-score)[:size]]

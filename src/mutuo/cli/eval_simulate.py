@@ -14,8 +14,8 @@ from .eval_options import results_options
 
 
 @click.command(name="simulate")
-@click.option("--members", default=400, show_default=True, help="Members in the world.")
-@click.option("--days", default=4, show_default=True, help="Simulated days.")
+@click.option("--members", default=250, show_default=True, help="Members in the world.")
+@click.option("--days", default=5, show_default=True, help="Simulated days.")
 @click.option("--seed", default=7, show_default=True, help="World and behaviour seed.")
 @click.option(
     "--policy",
@@ -28,9 +28,10 @@ from .eval_options import results_options
 @click.option(
     "--strength",
     type=float,
-    default=None,
-    help="Rescore weight of exposure_factor / explore_bonus in the arms that use them "
-    "(default: 1 for recommend, 0.5 for knn).",
+    default=1.0,
+    show_default=True,
+    help="Multiplies the arms' marketplace strengths (recommend: exposure_strength 4 and "
+    "explore_weight 2, in model score spreads, the template's defaults; knn: 0.5 and 0.5).",
 )
 @results_options
 def simulate(
@@ -38,7 +39,7 @@ def simulate(
     days: int,
     seed: int,
     policy: str,
-    strength: float | None,
+    strength: float,
     as_json: bool,
     report_dir: Path | None,
 ) -> None:
@@ -49,7 +50,7 @@ def simulate(
 
     \b
     Example:
-      mutuo eval simulate --members 400 --days 4 --seed 7 --json
+      mutuo eval simulate --members 250 --days 5 --seed 7 --json
     """
     from ..evaluation.simulate import SimulateOptions, evaluate
 

@@ -20,8 +20,14 @@ def _options(model: str | None, exposure: float | None, explore: float | None) -
 
 
 def _ranking_flags(fn: Any) -> Any:
-    fn = click.option("--explore-weight", type=float, help="Weight of explore_bonus.")(fn)
-    fn = click.option("--exposure-strength", type=float, help="Weight of exposure_factor.")(fn)
+    fn = click.option(
+        "--explore-weight", type=float, help="Weight of explore_bonus, in model score spreads."
+    )(fn)
+    fn = click.option(
+        "--exposure-strength",
+        type=float,
+        help="Weight of exposure_balance, in model score spreads.",
+    )(fn)
     fn = click.option("--model", help="LTR model (default: the promoted one).")(fn)
     fn = click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")(fn)
     fn = click.option("--explain", is_flag=True, help="Show each feature's contribution.")(fn)

@@ -21,6 +21,9 @@ def train_and_promote(client: OpenSearch, registry: ModelRegistry, name: str) ->
     data = log_features(client, judgments)
     model = train_ranker(data, name, TrainOptions(max_rounds=150, early_stopping=20))
     register(registry, model)
+    # the demo's own model from an earlier run (an engine the demo keeps): this run's model
+    # replaces it, trained on this run's behaviour and the current feature set
+    client.transport.perform_request("DELETE", f"/_ltr/_model/{name}", params={"ignore": [404]})
     action = upload(client, registry, name)
     promotion = promote(client, name, registry)
     card = model.card

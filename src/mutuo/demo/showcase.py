@@ -72,6 +72,7 @@ def result_rows(
                 "headline": p.get("headline"),
                 "shared_interests": sorted(mine & set(p.get("interests") or [])),
                 "exposure_factor": p.get("exposure_factor"),
+                "exposure_balance": p.get("exposure_balance"),
                 "explore_bonus": p.get("explore_bonus"),
                 "explanation": _explanation(item),
                 "hidden_like_probability": round(

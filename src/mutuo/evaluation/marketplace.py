@@ -125,6 +125,10 @@ def marketplace_metrics(log: MarketplaceLog) -> dict[str, Any]:
         "new_member_median_days_to_first_impression": _median(*to_impression),
         "new_member_median_days_to_first_match": _median(*to_match),
         "new_members_matched": round(float(np.mean(to_match[1])), 4) if len(to_match[1]) else 0.0,
+        # a median not reached (None) is longer than this: the longest a newcomer was followed
+        "new_member_longest_follow_up_days": round(float(to_match[0].max()), 3)
+        if len(to_match[0])
+        else None,
         "served": log.served,
         "served_violations": log.violations,
         "served_violation_share": round(log.violations / log.served, 6) if log.served else 0.0,

@@ -18,6 +18,8 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"{data['lists']['test']} (split by time, newest held out)",
         f"* labels (3 match, 2 like with reply, 1 like, 0 nothing): {data['labels']}",
         f"* features logged at serving / re-logged now: {data['feature_sources']}",
+        f"* score spread (median within-list std of training scores; the marketplace "
+        f"stage's unit): {card.get('score_spread')}",
         "",
         "## Held-out metrics (lists with a positive label)",
         "",

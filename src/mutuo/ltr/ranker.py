@@ -158,6 +158,24 @@ def metrics(data: TrainingSet, split: Split, booster: xgb.Booster) -> dict[str, 
     }
 
 
+def score_spread(data: TrainingSet, split: Split, booster: xgb.Booster) -> float | None:
+    """The typical score difference between candidates of one list: the median over the
+    training lists (of two rows or more) of the standard deviation of the model's scores.
+
+    The marketplace rescore is sized in this unit (``rescore_query_weight``), so its
+    strengths mean the same for every model whatever the scale of its margins."""
+    if not len(split.rows):
+        return None
+    scores = plugin_scores(booster, data.features[split.rows])
+    stds, start = [], 0
+    for size in split.groups:
+        if size >= 2:
+            stds.append(float(np.std(scores[start : start + size])))
+        start += size
+    positive = [s for s in stds if s > 0]
+    return round(float(np.median(positive)), 6) if positive else None
+
+
 def importances(booster: xgb.Booster, names: list[str]) -> dict[str, float]:
     """Total gain of each feature's splits (0 for features the trees never use)."""
     gains = {k: float(v) for k, v in booster.get_score(importance_type="total_gain").items()}  # type: ignore[arg-type]
@@ -199,5 +217,6 @@ def train_ranker(
         "trees": booster.num_boosted_rounds(),
         "metrics": {part: metrics(data, splits[part], booster) for part in ("validation", "test")},
         "importances": importances(booster, data.feature_names),
+        "score_spread": score_spread(data, splits["train"], booster),
     }
     return TrainedModel(name, booster, body, card)

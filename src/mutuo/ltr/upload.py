@@ -17,7 +17,13 @@ from ..artifacts.kinds.ltr_models import create_body, same_model
 from ..artifacts.kinds.remote import found
 from ..errors import ModelError
 from .registry import ModelRegistry
-from .slot import PROMOTED_TEMPLATES, slot_model, with_slot_model
+from .slot import (
+    DEFAULT_SCORE_SPREAD,
+    PROMOTED_TEMPLATES,
+    slot_model,
+    with_slot_model,
+    with_slot_spread,
+)
 
 
 def stored_feature_names(client: OpenSearch, featureset: str) -> list[str]:
@@ -89,21 +95,31 @@ class PromotionResult:
         return {"action": self.action, "previous": self.previous, "current": self.current}
 
 
+def model_spread(registry: ModelRegistry, name: str) -> float:
+    """The score spread on ``name``'s model card (:data:`DEFAULT_SCORE_SPREAD` for a model
+    whose card records none, such as the hand-set baseline)."""
+    card = registry.card(name) or {}
+    spread = card.get("score_spread")
+    return float(spread) if spread else DEFAULT_SCORE_SPREAD
+
+
 def promote(
     client: OpenSearch, name: str, registry: ModelRegistry, action: str = "promote"
 ) -> PromotionResult:
-    """Make the recommend and search templates rank with model ``name`` by default."""
+    """Make the recommend and search templates rank with model ``name`` by default, their
+    marketplace stage sized by its score spread."""
     model = client.transport.perform_request(
         "GET", f"/_ltr/_model/{name}", params={"ignore": [400, 404]}
     )
     if not found(model):
         raise ModelError(f"model {name!r} is not in the cluster; run mutuo ltr upload {name}")
     previous = promoted_model(client)
+    spread = model_spread(registry, name)
     for template in PROMOTED_TEMPLATES:
         script = client.get_script(id=template, ignore=404)
         if not found(script):
             raise ModelError(f"template {template!r} is not installed; run mutuo apply")
-        source = with_slot_model(script["script"]["source"], name)
+        source = with_slot_spread(with_slot_model(script["script"]["source"], name), spread)
         client.put_script(id=template, body={"script": {"lang": "mustache", "source": source}})
     registry.log_promotion(action, name, previous)
     return PromotionResult(previous, name, action)

@@ -35,8 +35,14 @@ class RankingOptions:
     window: int | None = None
     candidates: int | None = None
     graph_candidates: int | None = None
+    # The marketplace stage, in units of the model's score spread: a candidate's score
+    # moves by at most (exposure_strength + explore_weight) x score_spread.
     exposure_strength: float | None = None
     explore_weight: float | None = None
+    score_spread: float | None = None  # default: the promoted model's (its model card)
+    # k of the reserved candidate source (members the marketplace lifts: new or
+    # under-exposed); 0 turns it off
+    balance_candidates: int | None = None
 
     def params(self) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -46,11 +52,21 @@ class RankingOptions:
             "graph_candidates": self.graph_candidates,
             "exposure_strength": self.exposure_strength,
             "explore_weight": self.explore_weight,
+            "score_spread": self.score_spread,
         }
         for name in ("exposure_strength", "explore_weight"):
             value = values[name]
             if value is not None and value < 0:
                 raise MutuoError(f"{name} must be >= 0 (function_score refuses negative scores)")
+        if self.score_spread is not None and not self.score_spread > 0:
+            raise MutuoError(f"score_spread must be > 0, got {self.score_spread}")
+        if self.balance_candidates is not None:
+            if self.balance_candidates < 0:
+                raise MutuoError(f"balance_candidates must be >= 0, got {self.balance_candidates}")
+            if self.balance_candidates == 0:
+                values["no_balance_candidates"] = True
+            else:
+                values["balance_candidates"] = self.balance_candidates
         return {k: v for k, v in values.items() if v is not None}
 
     def window_size(self) -> int:

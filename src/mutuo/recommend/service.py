@@ -25,7 +25,7 @@ from .. import events
 from ..errors import MutuoError
 from ..ltr.featurelog import parse_ltr_log
 from ..ltr.registry import ModelRegistry
-from ..ltr.upload import promoted_model
+from ..ltr.upload import model_spread, promoted_model
 from .explain import explanations
 from .requests import (
     PROFILES,
@@ -59,8 +59,12 @@ class Recommender:
         log_queries: bool = True,
     ) -> None:
         self.client = client
-        self.options = options
         self.registry = registry if registry is not None else ModelRegistry()
+        if options.model is not None and options.score_spread is None:
+            # an experiment's model: size the marketplace stage by its own spread (the
+            # template's default is the promoted model's)
+            options = replace(options, score_spread=model_spread(self.registry, options.model))
+        self.options = options
         self._embed = embed
         self.log_queries = log_queries
         self._names: list[str] | None = None

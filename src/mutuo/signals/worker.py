@@ -181,8 +181,13 @@ class SignalsWorker:
             setattr(result, name, getattr(outcome, name))
         if batch.taken:
             self.applied = batch.last_seq
+        if outcome.profiles_written:
+            # the sweep reads what this batch wrote, and lifts or damps against the mean
+            # exposure including it (not the one read before the batch)
+            self._wrote_profiles = True
+            self.target.reset()
         result.swept = self._sweep()
-        self._wrote_profiles = bool(result.profiles_written or result.swept)
+        self._wrote_profiles = bool(result.swept)
         result.seconds = time.perf_counter() - started
         self._count(result)
         if batch.taken or result.swept:

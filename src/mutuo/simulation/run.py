@@ -107,7 +107,9 @@ class Simulation:
         self.clock = SimClock(world.start)
         self.signals = SignalsWorker(
             client,
-            options=SignalsOptions(once=True, sweep_max_age_s=DAY_S, batch_size=5000),
+            # the product's sweep age: exposure factors of members no event touches (the
+            # never shown above all) follow the marketplace's mean within six hours
+            options=SignalsOptions(once=True, batch_size=5000),
             clock=self.clock,
         )
         self.log = SimulationLog(MarketplaceLog({}, 0.0, 0.0), policy.name, seed)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..demo.population import INTERESTS, generate_member
+from ..demo.population import CITIES, INTERESTS, generate_member
 
 VOCABULARY = {name: i for i, name in enumerate(INTERESTS)}
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -127,6 +127,23 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
 
 
+def _move_to(
+    profile: dict[str, Any], city: tuple[str, float, float, float], rng: random.Random
+) -> dict[str, Any]:
+    """``profile`` living in ``city`` (its texts name the new city)."""
+    name, lat, lon, _weight = city
+    old = profile["city"]
+    location = {
+        "lat": round(lat + rng.gauss(0, 0.03), 5),
+        "lon": round(lon + rng.gauss(0, 0.03), 5),
+    }
+    moved = {**profile, "city": name, "location": location}
+    for text in ("headline", "bio"):
+        if isinstance(moved.get(text), str):
+            moved[text] = moved[text].replace(old, name)
+    return moved
+
+
 def generate_world(
     members: int,
     days: float = 3.0,
@@ -134,16 +151,27 @@ def generate_world(
     seed: int = 7,
     start: datetime = START,
     like_model: LikeModel | None = None,
+    one_city: bool = False,
 ) -> World:
-    """``members`` members, of whom ``arrival_share`` join during the first ``days``."""
+    """``members`` members, of whom ``arrival_share`` join during the first ``days``.
+
+    ``one_city`` places everyone in one city (:func:`_move_to`): a small world spread over
+    the Bay Area's eight cities leaves each member a pool of about 16 admissible others at
+    250 members, which an active member browses through in a few days, so who is shown
+    is set by the hard filters and no ranking policy can change it. A real marketplace's
+    pool is far larger than what a member browses; one city keeps a small simulation in
+    that regime."""
     profiles = random.Random(seed)
     traits = random.Random(seed * 7919 + 1)
+    places = random.Random(seed * 104729 + 3)  # its own stream: the same people either way
     arrivals = round(members * arrival_share)
     out: dict[str, SimMember] = {}
     for index in range(members):
         member = generate_member(profiles, index, start)
         joined = traits.uniform(0.0, days) if index >= members - arrivals else 0.0
         profile = dict(member.profile)
+        if one_city:
+            profile = _move_to(profile, CITIES[0], places)
         if joined > 0:
             moment = (start + timedelta(days=joined)).strftime("%Y-%m-%dT%H:%M:%SZ")
             profile["created_at"] = profile["last_active_at"] = moment

@@ -181,6 +181,23 @@ def test_new_members_get_their_exploration_budget_without_any_event(market: Open
     assert fresh["exposure_factor"] == 1.0 and fresh["impressions_total"] == 0
 
 
+def test_a_member_never_shown_is_lifted_and_the_over_shown_damped(
+    market: OpenSearch, emit: Callable[..., None]
+) -> None:
+    worker(market).catch_up()  # everyone's first signals, while nobody was shown: neutral
+    market.indices.refresh(index="profiles")
+    assert profile(market, "d")["exposure_balance"] == pytest.approx(0.5)
+    emit(*[("a", "impression", "b")] * 6, *[("a", "impression", "c")] * 6)
+    later = NOW + 7 * 3_600_000  # past the sweep age: d, whom no event touched, is recomputed
+    worker(market, now=later).catch_up()
+    market.indices.refresh(index="profiles")
+    d, b = profile(market, "d"), profile(market, "b")
+    # the mean is about 3 impressions a week: sqrt((3 + 1) / (0 + 1)), near the cap of 2
+    assert d["exposure_factor"] > 1.9 and d["exposure_balance"] > 0.95
+    # shown twice as much as the mean: damped (below neutral), however much they answer
+    assert b["exposure_factor"] < 1.0 and b["exposure_balance"] < 0.5
+
+
 def test_quiet_members_keep_decaying(market: OpenSearch, emit: Callable[..., None]) -> None:
     emit(("a", "impression", "b"))
     worker(market).catch_up()

@@ -15,6 +15,7 @@ from mutuo.signals.model import (
     ProfileSignals,
     SignalsConfig,
     explore_bonus,
+    exposure_balance,
     exposure_factor,
     smoothed_rate,
 )
@@ -85,14 +86,30 @@ def test_more_unanswered_attention_never_raises_exposure(
     assert exposure_factor(received, answered, shown + more, target, CONFIG) <= base + 1e-12
 
 
-def test_exposure_factor_damps_the_flooded_lifts_the_unseen_and_leaves_the_rest() -> None:
+def test_exposure_factor_damps_the_flooded_and_over_shown_and_lifts_the_unseen() -> None:
     assert exposure_factor(10, 10, 50, 50, CONFIG) == 1.0  # answers all, shown as much as most
     flooded = exposure_factor(200, 5, 400, 50, CONFIG)
     assert flooded == pytest.approx(math.sqrt(10 / 205)) or flooded == CONFIG.exposure_min
-    assert flooded < 0.5
+    assert flooded == CONFIG.exposure_min == 0.5
     unseen = exposure_factor(0, 0, 0, 50, CONFIG)
-    assert unseen == pytest.approx(min(CONFIG.exposure_max, math.sqrt(55 / 5)))
+    assert unseen == pytest.approx(min(CONFIG.exposure_max, math.sqrt(51 / 1)))
     assert unseen > 1.5
+    # shown four times the mean while answering everything: damped by the exposure alone
+    assert exposure_factor(10, 10, 200, 50, CONFIG) == pytest.approx(math.sqrt(51 / 201))
+
+
+@given(st.floats(min_value=0.01, max_value=100), st.floats(min_value=0.01, max_value=100))
+def test_exposure_balance_maps_the_factor_onto_0_1_symmetrically_in_ratio(
+    factor: float, other: float
+) -> None:
+    balance = exposure_balance(factor, CONFIG)
+    assert 0.0 <= balance <= 1.0
+    assert exposure_balance(1.0, CONFIG) == pytest.approx(0.5)
+    if CONFIG.exposure_min <= factor <= CONFIG.exposure_max:
+        # a damping by a ratio and a lift by the same ratio sit equally far from neutral
+        assert exposure_balance(1.0 / factor, CONFIG) == pytest.approx(1.0 - balance)
+    if factor <= other:
+        assert balance <= exposure_balance(other, CONFIG) + 1e-12
 
 
 @given(st.floats(min_value=0, max_value=1e4), st.floats(min_value=0, max_value=365))

@@ -17,7 +17,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from ...ltr.slot import slot_model, with_slot_model
+from ...ltr.slot import slot_model, slot_spread, with_slot_model, with_slot_spread
 from ..model import Artifact, ArtifactSet, PlanItem, Problem
 from . import ltr_featuresets, ltr_models
 from .remote import found, scratch_engine, try_install
@@ -74,6 +74,8 @@ class SearchTemplates:
                 installed = (current.get("script") or {}).get("source") or ""
                 promoted = slot_model(installed) if isinstance(installed, str) else None
                 body = with_slot_model(body, promoted) if promoted else body
+                spread = slot_spread(installed) if isinstance(installed, str) else None
+                body = with_slot_spread(body, spread) if spread else body
                 action = "update" if installed != body else "unchanged"
             items.append(
                 PlanItem(

@@ -114,6 +114,6 @@ def write_simulate_report(
     ]
     intro = (
         f"Synthetic marketplace: {report['members']} members, {report['days']} days, "
-        f"seed {report['seed']}, policy {report['policy']}, rescore strength {report['strength']}."
+        f"seed {report['seed']}, policy {report['policy']}, rescore strengths {report['strengths']}."
     )
     return write_page(out_dir, "mutuo: marketplace simulation", command, intro, sections)
