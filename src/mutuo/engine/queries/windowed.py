@@ -90,22 +90,20 @@ class FieldTerms:
     def scores(self, terms: list[tuple[str, float]]) -> tuple[np.ndarray, np.ndarray]:
         """(hit, float32 score) matrices, a row per (term, boost): the values
         :func:`.sparse_term_scores` gives the ordinals (0 where a term is absent)."""
-        n = len(self.ordinals)
-        hits = np.zeros((len(terms), n), dtype=bool)
-        freqs = np.zeros((len(terms), n), dtype=np.float32)
+        found = np.zeros((len(terms), len(self.ordinals)), dtype=np.int32)
         weights = np.zeros((len(terms), 1), dtype=np.float32)
         for row, (term, boost) in enumerate(terms):
             if doc_freq(self.ctx, self.field, term) == 0:
                 continue
-            found = frequencies(self.ctx, self.field, term, self.ordinals)
-            hits[row] = (found > 0) & self.live
-            freqs[row] = np.where(hits[row], found, 0)
+            found[row] = frequencies(self.ctx, self.field, term, self.ordinals)
             weights[row] = term_weight(self.ctx, self.field, term, boost)
+        hits = (found > 0) & self.live
         if isinstance(self.similarity, BM25):  # Lucene's formula, element by element
+            freqs = np.where(hits, found, 0).astype(np.float32)
             w, inv = weights, self.cache[self.norms]
             scores = (w - w / (np.float32(1.0) + freqs * inv)).astype(np.float32)
         else:
-            scores = np.repeat(weights, n, axis=1)
+            scores = np.repeat(weights, len(self.ordinals), axis=1)
         scores[~hits] = 0
         return hits, scores
 
