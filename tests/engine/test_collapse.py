@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from closeness import closeness
 from opensearchpy import OpenSearch, RequestError, TransportError
 
 # id, product (group), first-pass x (score 1/(1+x^2)), popularity y (rescore 1/(1+y^2)), tags
@@ -21,20 +22,6 @@ PRODUCTS = [
 
 def _score(x: float) -> float:
     return 1 / (1 + x * x)
-
-
-def _by(field: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "script_score": {
-            "query": {"match_all": {}},
-            "script": {
-                "lang": "knn",
-                "source": "knn_score",
-                "params": {"field": field, "query_value": [0.0], "space_type": "l2"},
-            },
-            **extra,
-        }
-    }
 
 
 @pytest.fixture
@@ -64,7 +51,7 @@ def shop(memory_client: OpenSearch) -> OpenSearch:
 
 
 def _search(client: OpenSearch, **body: Any) -> dict[str, Any]:
-    result: dict[str, Any] = client.search(index="shop", body={"query": _by("x"), **body})
+    result: dict[str, Any] = client.search(index="shop", body={"query": closeness("x"), **body})
     return result
 
 
@@ -103,7 +90,9 @@ def test_inner_hits_list_each_groups_docs(shop: OpenSearch) -> None:
 
 
 def test_rescore_rescores_the_group_heads(shop: OpenSearch) -> None:
-    rescore = {"query": {"rescore_query": _by("y"), "query_weight": 0, "rescore_query_weight": 1}}
+    rescore = {
+        "query": {"rescore_query": closeness("y"), "query_weight": 0, "rescore_query_weight": 1}
+    }
     hits = _search(shop, collapse={"field": "product"}, rescore=rescore)["hits"]["hits"]
     # heads by first pass: 5 (p20), 3 (p10), 7 (null), 1 (p0), 6 (p30); then by popularity
     assert [h["_id"] for h in hits] == ["6", "1", "7", "5", "3"]

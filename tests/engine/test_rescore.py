@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from closeness import closeness
 from opensearchpy import OpenSearch, RequestError
 
 from mutuo.engine.features.rescore import RescoreEntry
@@ -19,20 +20,6 @@ B = [3.0, 0.5, 0.0, 2.0, 1.0, 0.2]
 
 def _score(x: float) -> float:
     return float(np.float32(1) / (np.float32(1) + np.float32(x) ** 2))
-
-
-def _knn(field: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "script_score": {
-            "query": {"match_all": {}},
-            "script": {
-                "lang": "knn",
-                "source": "knn_score",
-                "params": {"field": field, "query_value": [0.0], "space_type": "l2"},
-            },
-            **extra,
-        }
-    }
 
 
 @pytest.fixture
@@ -56,7 +43,7 @@ def people(memory_client: OpenSearch) -> OpenSearch:
 
 
 def _hits(client: OpenSearch, rescore: Any, **body: Any) -> list[tuple[str, float]]:
-    request = {"query": _knn("a"), "rescore": rescore, **body}
+    request = {"query": closeness("a"), "rescore": rescore, **body}
     hits = client.search(index="people", body=request)["hits"]["hits"]
     return [(h["_id"], h["_score"]) for h in hits]
 
@@ -77,7 +64,7 @@ def test_score_modes_combine_weighted_scores_inside_the_window(
     rescore = {
         "window_size": 3,
         "query": {
-            "rescore_query": _knn("b"),
+            "rescore_query": closeness("b"),
             "query_weight": 0.7,
             "rescore_query_weight": 1.5,
             "score_mode": mode,
@@ -107,7 +94,7 @@ def test_window_docs_the_rescore_query_misses_keep_the_weighted_first_pass_score
 
 
 def test_rescorers_are_chained_in_order(people: OpenSearch) -> None:
-    first = {"window_size": 6, "query": {"rescore_query": _knn("b"), "query_weight": 0.0}}
+    first = {"window_size": 6, "query": {"rescore_query": closeness("b"), "query_weight": 0.0}}
     second = {
         "window_size": 1,
         "query": {"rescore_query": {"term": {"tag": "0"}}, "rescore_query_weight": 10},
@@ -119,8 +106,8 @@ def test_rescorers_are_chained_in_order(people: OpenSearch) -> None:
 
 
 def test_max_score_reports_the_rescored_best(people: OpenSearch) -> None:
-    rescore = {"window_size": 6, "query": {"rescore_query": _knn("b"), "query_weight": 0.0}}
-    result = people.search(index="people", body={"query": _knn("a"), "rescore": rescore})
+    rescore = {"window_size": 6, "query": {"rescore_query": closeness("b"), "query_weight": 0.0}}
+    result = people.search(index="people", body={"query": closeness("a"), "rescore": rescore})
     assert result["hits"]["max_score"] == pytest.approx(_score(0.0))
 
 
@@ -128,7 +115,7 @@ def test_hits_beyond_the_shard_window_are_not_collected(people: OpenSearch) -> N
     """Only max(from + size, window_size) hits per index survive the rescore phase."""
     rescore = {
         "window_size": 2,
-        "query": {"rescore_query": _knn("b", boost=0.0), "score_mode": "multiply"},
+        "query": {"rescore_query": closeness("b", boost=0.0), "score_mode": "multiply"},
     }
     got = _hits(people, rescore, size=3)
     # docs 0 and 1 are rescored to 0, doc 2 keeps its first-pass score; docs 3..5 were cut
@@ -197,6 +184,6 @@ def test_parsed_entries_stay_available_to_other_features() -> None:
 
 
 def test_a_score_sort_follows_the_rescored_scores(people: OpenSearch) -> None:
-    rescore = {"window_size": 6, "query": {"rescore_query": _knn("b"), "query_weight": 0.0}}
+    rescore = {"window_size": 6, "query": {"rescore_query": closeness("b"), "query_weight": 0.0}}
     got = _hits(people, rescore, sort=["_score"])
     assert [doc for doc, _ in got] == ["2", "5", "1", "4", "3", "0"]

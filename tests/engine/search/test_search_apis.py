@@ -57,6 +57,53 @@ def test_msearch_rejects_unknown_header_keys(notes: OpenSearch) -> None:
     assert "key [indexx] is not supported in the metadata section" in str(info.value.info)
 
 
+def _raw_msearch(client: OpenSearch, body: str, path: str = "/_msearch") -> Any:
+    return client.transport.perform_request(
+        "POST", path, body=body, headers={"content-type": "application/x-ndjson"}
+    )
+
+
+def test_msearch_reads_empty_lines_and_camel_case_headers_as_opensearch_does(
+    notes: OpenSearch,
+) -> None:
+    body = (
+        "\n"  # an empty first line is skipped
+        '{"index": "notes", "ignoreUnavailable": true, "searchType": "dfs_query_then_fetch"}\n'
+        '{"query": {"match": {"text": "red"}}}\n'
+        "\n"  # an empty header: the URL's index
+        '{"size": 0}\n'
+        '{"index": "notes"}\n'  # a header without a body is dropped
+    )
+    responses = _raw_msearch(notes, body, "/notes/_msearch")["responses"]
+    assert [r["hits"]["total"]["value"] for r in responses] == [2, 3]
+
+
+def test_msearch_items_inherit_the_url_index_options(notes: OpenSearch) -> None:
+    body = '{"index": "notes,missing"}\n{"size": 0}\n'
+    strict = _raw_msearch(notes, body)["responses"][0]
+    assert strict["error"]["type"] == "index_not_found_exception"
+    lenient = notes.transport.perform_request(
+        "POST",
+        "/_msearch",
+        params={"ignore_unavailable": "true"},
+        body=body,
+        headers={"content-type": "application/x-ndjson"},
+    )["responses"][0]
+    assert lenient["status"] == 200 and lenient["hits"]["total"]["value"] == 3
+
+
+def test_msearch_refuses_bodies_opensearch_refuses(notes: OpenSearch) -> None:
+    with pytest.raises(RequestError) as unterminated:
+        _raw_msearch(notes, '{"index": "notes"}\n{"size": 0}')
+    assert "must be terminated by a newline" in str(unterminated.value.info)
+    with pytest.raises(RequestError) as empty:
+        _raw_msearch(notes, '{"index": "notes"}\n')
+    assert "no requests added" in str(empty.value.info)
+    with pytest.raises(RequestError) as search_type:
+        _raw_msearch(notes, '{"search_type": "scan"}\n{}\n')
+    assert "No search type for [scan]" in str(search_type.value.info)
+
+
 def test_explain_matched_unmatched_and_missing(notes: OpenSearch) -> None:
     hit = notes.explain(index="notes", id="1", body={"query": {"match": {"text": "red apple"}}})
     assert hit["matched"] is True and hit["explanation"]["description"] == "sum of:"

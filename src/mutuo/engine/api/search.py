@@ -74,21 +74,27 @@ def search_body(req: Request) -> dict[str, Any]:
         raise IllegalArgumentError(
             "the [q] query-string parameter is not supported by the embedded engine; send a query body"
         )
-    search_type = req.params.get("search_type", "query_then_fetch")
+    check_search_type(req.params)
+    return body
+
+
+def check_search_type(params: dict[str, str], indices: list[Index] | None = None) -> None:
+    """Refuse an unknown search type, and DFS over several indices (per-index statistics)."""
+    search_type = params.get("search_type", "query_then_fetch")
     if search_type not in ("query_then_fetch", "dfs_query_then_fetch"):
         raise IllegalArgumentError(f"No search type for [{search_type}]")
-    return body
+    if search_type == "dfs_query_then_fetch" and indices is not None and len(indices) > 1:
+        raise IllegalArgumentError(
+            "[dfs_query_then_fetch] across several indices is not supported by the embedded "
+            "engine (term statistics are per index); search one index or use query_then_fetch"
+        )
 
 
 def register(router: Router, engine: Engine) -> None:
     def search(req: Request) -> Response:
         body = search_body(req)
         indices = target_indices(engine, req)
-        if req.params.get("search_type") == "dfs_query_then_fetch" and len(indices) > 1:
-            raise IllegalArgumentError(
-                "[dfs_query_then_fetch] across several indices is not supported by the embedded "
-                "engine (term statistics are per index); search one index or use query_then_fetch"
-            )
+        check_search_type(req.params, indices)
         expression = req.path_params.get("index")
         filters = alias_filters(engine, expression)
         result = run_search(
