@@ -12,6 +12,13 @@ of the params its template can read. A template without params is parsed once; a
 on the viewer's text or vector is parsed again only for a new viewer. Parsed queries are
 immutable, so sharing one between searches changes nothing they compute.
 
+A vector param rendered with ``{{#toJson}}v{{/toJson}}`` is most of a knn feature's
+rendering and parsing (hundreds of floats printed and read back). When the template reads
+such a param only there, at its top level, the template is rendered with a one-string
+marker list in its place and the parsed marker is replaced by a copy of the param: the
+same query, as printing finite floats and integers as JSON and parsing them back gives
+the same numbers.
+
 Template languages: ``mustache`` (default) and ``derived_expression``. ``script_feature``
 and script languages run Painless in OpenSearch, which the embedded engine cannot execute:
 they are refused with an error when the element is stored, never approximated.
@@ -19,6 +26,8 @@ they are refused with an error when the element is stored, never approximated.
 
 from __future__ import annotations
 
+import math
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +55,8 @@ Prepared = Query | DerivedInputs | None  # None: an inactive feature (never matc
 # Distinct param values whose parsed query a template feature keeps (least recently used
 # goes first): repeated requests of one viewer (pages, refreshes) reuse their queries.
 PREPARED_PER_FEATURE = 16
+# Stands for a vector param while a template renders: no request can hold this string.
+_MARKER = f"\x00mutuo-vector-{uuid.uuid4().hex}"
 
 
 def _check_params(name: str, declared: list[str], params: dict[str, Any] | None) -> None:
@@ -67,6 +78,7 @@ class TemplateFeature:
             cause = exc.caused_by or exc
             raise IllegalArgumentError(cause.reason, caused_by=cause) from None
         self.reads = sorted(mustache.referenced_names(self.tree))
+        self.vectors = _json_only_params(self.tree)
         self.prepared: OrderedDict[bytes, Query] = OrderedDict()
 
     def validate(self, feature_set: CompiledFeatureSet) -> None:
@@ -79,9 +91,8 @@ class TemplateFeature:
         if query is not None:
             self.prepared.move_to_end(key)  # type: ignore[arg-type]
             return query
-        rendered = mustache.render(self.tree, params)
         try:
-            query = parse_query(codec.loads(rendered))
+            query = parse_query(self._body(params))
         except OpenSearchError as exc:
             raise QueryShardError(
                 f"Cannot create query while parsing feature [{self.name}]", caused_by=exc
@@ -91,6 +102,19 @@ class TemplateFeature:
             if len(self.prepared) > PREPARED_PER_FEATURE:
                 self.prepared.popitem(last=False)
         return query
+
+    def _body(self, params: dict[str, Any]) -> Any:
+        """The rendered template, parsed: vector params go around the text (module doc)."""
+        vectors = {n: params[n] for n in self.vectors if _is_vector(params.get(n))}
+        if vectors:
+            marked = {**params, **{n: [_MARKER + n] for n in vectors}}
+            try:
+                body, count = _substitute(codec.loads(mustache.render(self.tree, marked)), vectors)
+            except OpenSearchError:  # the error, in its own words, comes from the plain path
+                count = -1
+            if count == sum(self.vectors[n] for n in vectors):
+                return body
+        return codec.loads(mustache.render(self.tree, params))
 
     def _key(self, params: dict[str, Any]) -> bytes | None:
         """The values this template can read (absent and null differ); None: do not cache."""
@@ -103,6 +127,57 @@ class TemplateFeature:
         return (
             96 + 2 * len(self.name) + sum(40 + 2 * len(p) for p in self.params) + 4 * len(self.text)
         )
+
+
+def _json_only_params(tree: list[Any]) -> dict[str, int]:
+    """Params the template reads only as ``{{#toJson}}name{{/toJson}}`` at its top level
+    (where nothing but the params can resolve the name), with how often it does so."""
+    uses: dict[str, int] = {}
+    others = []
+    for node in tree:
+        if (
+            isinstance(node, mustache._Section)
+            and not node.inverted
+            and node.name.lower() == "tojson"
+            and node.raw.strip().strip("{} ").isidentifier()
+        ):
+            name = node.raw.strip().strip("{} ")
+            uses[name] = uses.get(name, 0) + 1
+        else:
+            others.append(node)
+    elsewhere = mustache.referenced_names(others)
+    return {name: count for name, count in uses.items() if name not in elsewhere}
+
+
+def _is_vector(value: Any) -> bool:
+    """A list of finite numbers: what prints as JSON and parses back unchanged."""
+    if not isinstance(value, list) or not set(map(type, value)) <= {int, float}:
+        return False
+    try:
+        return all(map(math.isfinite, value))
+    except OverflowError:  # an integer too big for a double: print and parse it
+        return False
+
+
+def _substitute(body: Any, vectors: dict[str, list[Any]]) -> tuple[Any, int]:
+    """``body`` with every parsed marker list replaced by a copy of its vector."""
+    if isinstance(body, dict):
+        count = 0
+        for key, value in body.items():
+            body[key], found = _substitute(value, vectors)
+            count += found
+        return body, count
+    if isinstance(body, list):
+        if len(body) == 1 and isinstance(body[0], str) and body[0].startswith(_MARKER):
+            name = body[0][len(_MARKER) :]
+            if name in vectors:
+                return list(vectors[name]), 1
+        count = 0
+        for i, value in enumerate(body):
+            body[i], found = _substitute(value, vectors)
+            count += found
+        return body, count
+    return body, 0
 
 
 class DerivedFeature:

@@ -68,7 +68,7 @@ def _query_column(
         scores = matches.scores.astype(np.float32, copy=False)
     if boost != 1.0:
         scores = scores * np.float32(boost)
-    out_values[hit] = scores[hit]
+    np.copyto(out_values, scores, where=hit)
     out_matched[:] = hit
 
 

@@ -156,14 +156,12 @@ class FunctionScore(Query):
         if not self.functions:
             return query_scores
         factor = self.factors(ctx, ordinals)
-        q = (
-            query_scores.astype(np.float64)
-            if self.boost_mode != "replace"
-            else np.zeros(len(ordinals))
-        )
         f = np.minimum(factor, float(self.max_boost))
-        final = _combine(self.boost_mode, q, f).astype(np.float32)
-        bad = (final < 0) | np.isnan(final)
+        if self.boost_mode == "replace":  # the query score is not read
+            final = f.astype(np.float32)
+        else:
+            final = _combine(self.boost_mode, query_scores.astype(np.float64), f).astype(np.float32)
+        bad = ~(final >= 0)  # negative or NaN
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise OpenSearchError(
@@ -174,6 +172,10 @@ class FunctionScore(Query):
     def factors(self, ctx: SearchContext, ordinals: np.ndarray) -> np.ndarray:
         """The combined function factor of each ordinal (double)."""
         n = len(ordinals)
+        if n and len(self.functions) == 1 and self.functions[0].filter is None:
+            single = self._single_factor(ctx, ordinals)
+            if single is not None:
+                return single
         applies, values = [], []
         for entry in self.functions:
             where = (
@@ -191,6 +193,16 @@ class FunctionScore(Query):
         return _score_mode(
             self.score_mode, applies, values, [e.weight_or_one() for e in self.functions], n
         )
+
+    def _single_factor(self, ctx: SearchContext, ordinals: np.ndarray) -> np.ndarray | None:
+        """The factor of one function without a filter, where the score mode leaves its
+        value as it is (``1 * v``, or the only candidate of first/max/min); None for the
+        modes that compute with it (sum adds it to 0, avg divides by the weight)."""
+        if self.score_mode not in ("multiply", "first", "max", "min"):
+            return None
+        entry = self.functions[0]
+        value = np.asarray(entry.function.values(ctx, ordinals), dtype=np.float64)
+        return value * entry.weight if entry.weight is not None else value
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
         if self.query is None:

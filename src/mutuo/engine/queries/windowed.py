@@ -20,7 +20,7 @@ from ..errors import OpenSearchError
 from ..search_context import SearchContext
 from ..similarity import BM25
 from . import Matches
-from .scoring import doc_freq, field_stats, norms_of, term_postings, term_weight
+from .scoring import doc_freq, field_stats, norms_of, term_postings
 
 # A term in at least 1/DENSE_SHARE of the documents is read from a dense array of its
 # frequencies; a shard keeps at most DENSE_BUDGET bytes of them per refresh.
@@ -84,28 +84,29 @@ class FieldTerms:
         self.ctx, self.field, self.ordinals = ctx, field, ordinals
         self.live = ctx.live[ordinals]
         self.similarity = ctx.similarity_of(field)
-        self.cache = self.similarity.norm_cache(field_stats(ctx, field)[1])
+        self.doc_count, avgdl = field_stats(ctx, field)
+        self.cache = self.similarity.norm_cache(avgdl)
         self.norms = norms_of(ctx, field, ordinals)
 
     def scores(self, terms: list[tuple[str, float]]) -> tuple[np.ndarray, np.ndarray]:
         """(hit, float32 score) matrices, a row per (term, boost): the values
         :func:`.sparse_term_scores` gives the ordinals (0 where a term is absent)."""
-        n = len(self.ordinals)
-        hits = np.zeros((len(terms), n), dtype=bool)
-        freqs = np.zeros((len(terms), n), dtype=np.float32)
+        found = np.zeros((len(terms), len(self.ordinals)), dtype=np.int32)
         weights = np.zeros((len(terms), 1), dtype=np.float32)
+        sim = self.similarity
         for row, (term, boost) in enumerate(terms):
-            if doc_freq(self.ctx, self.field, term) == 0:
+            df = doc_freq(self.ctx, self.field, term)
+            if df == 0:
                 continue
-            found = frequencies(self.ctx, self.field, term, self.ordinals)
-            hits[row] = (found > 0) & self.live
-            freqs[row] = np.where(hits[row], found, 0)
-            weights[row] = term_weight(self.ctx, self.field, term, boost)
+            found[row] = frequencies(self.ctx, self.field, term, self.ordinals)
+            weights[row] = sim.weight(boost, sim.idf_scalar(df, self.doc_count))  # term_weight
+        hits = (found > 0) & self.live
         if isinstance(self.similarity, BM25):  # Lucene's formula, element by element
+            freqs = np.where(hits, found, 0).astype(np.float32)
             w, inv = weights, self.cache[self.norms]
             scores = (w - w / (np.float32(1.0) + freqs * inv)).astype(np.float32)
         else:
-            scores = np.repeat(weights, n, axis=1)
+            scores = np.repeat(weights, len(self.ordinals), axis=1)
         scores[~hits] = 0
         return hits, scores
 

@@ -7,6 +7,12 @@ two children of a split stored next to each other. Evaluation walks *all trees f
 documents at once*, one depth level per numpy step, so a 200-document window against 300
 depth-6 trees is six rounds of array indexing rather than 60,000 Python tree walks.
 
+When the padded size allows (``_LEVEL_BUDGET``), the trees are also laid out level by
+level as complete binary trees (a leaf above the last level is carried down unchanged):
+node ``i`` of a level has its children at ``2i`` and ``2i + 1`` of the next, so a step
+needs no child lookup, only the node's column and threshold, and the first level, the
+same node for every document, is one column gather of the feature table.
+
 Semantics are the plugin's (``NaiveAdditiveDecisionTree`` and RankLib's ``Split``):
 
 * XGBoost: go left when ``value < threshold`` (strict); a missing value (NaN) follows the
@@ -24,6 +30,9 @@ import numpy as np
 
 # Rows evaluated together: bounds the (rows x trees) work arrays for whole-index queries.
 _CHUNK_ROWS = 4096
+# Most nodes of the last level of the complete (padded) layout; deeper, sparser ensembles
+# are walked through their linked nodes.
+_LEVEL_BUDGET = 1 << 21
 
 
 @dataclass
@@ -44,6 +53,20 @@ Node = Leaf | Split
 
 
 @dataclass
+class LevelLayout:
+    """The trees as complete binary trees, one array per level (tree-major: node ``i`` of
+    tree ``t`` at level ``d`` is entry ``t * 2**d + i``)."""
+
+    columns: list[np.ndarray]  # int64 per level: the feature table column a node reads
+    thresholds: list[np.ndarray]  # float32 per level (+inf: a carried-down leaf)
+    leaves: np.ndarray  # float32 leaf values of the last level
+
+    def ram_bytes(self) -> int:
+        arrays = [*self.columns, *self.thresholds, self.leaves]
+        return int(sum(a.nbytes for a in arrays))
+
+
+@dataclass
 class TreeEnsemble:
     """Trees flattened into per-node arrays (children of a split are adjacent)."""
 
@@ -59,6 +82,7 @@ class TreeEnsemble:
     num_features: int
     inclusive: bool  # RankLib's "<=" instead of XGBoost's "<"
     ranklib_sum: bool = False  # accumulate like RankLib's Ensemble.eval (double products)
+    levels: LevelLayout | None = None
 
     @property
     def num_trees(self) -> int:
@@ -66,7 +90,8 @@ class TreeEnsemble:
 
     def ram_bytes(self) -> int:
         arrays = (self.packed, self.threshold, self.value, self.roots, self.weights)
-        return int(sum(a.nbytes for a in arrays))
+        levels = self.levels.ram_bytes() if self.levels is not None else 0
+        return int(sum(a.nbytes for a in arrays)) + levels
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Raw ensemble output (before any objective transform) for each row."""
@@ -79,13 +104,17 @@ class TreeEnsemble:
 
     def leaf_values(self, features: np.ndarray) -> np.ndarray:
         """The (rows, trees) float32 matrix of the leaf each row reaches in each tree."""
-        rows = features.shape[0]
-        # Two copies of each feature column: NaN becomes -inf in the first (so "v < t"
-        # sends it left) and +inf in the second (right); a node picks the copy matching
-        # its default direction, which turns missing-value routing into plain comparison.
-        # A last all-zero column is what leaves read.
+        if self.levels is not None:
+            return self.leaf_values_by_level(features)
+        return self.leaf_values_by_node(features)
+
+    def feature_table(self, features: np.ndarray) -> np.ndarray:
+        """Two copies of each feature column: NaN becomes -inf in the first (so "v < t"
+        sends it left) and +inf in the second (right); a node picks the copy matching its
+        default direction, which turns missing-value routing into plain comparison. A last
+        all-zero pair of columns is what leaves read."""
         width = 2 * (self.num_features + 1)
-        table = np.zeros((rows, width), dtype=np.float32)
+        table = np.zeros((features.shape[0], width), dtype=np.float32)
         values = np.asarray(features, dtype=np.float32)
         table[:, 0 : 2 * self.num_features : 2] = np.nan_to_num(
             values, nan=-np.inf, posinf=np.inf, neginf=-np.inf
@@ -93,17 +122,45 @@ class TreeEnsemble:
         table[:, 1 : 2 * self.num_features : 2] = np.nan_to_num(
             values, nan=np.inf, posinf=np.inf, neginf=-np.inf
         )
+        return table
+
+    def _right(self, v: np.ndarray, t: np.ndarray) -> np.ndarray:
+        # the table holds no NaN, so "not v < t" is "v >= t"
+        return (v > t) if self.inclusive else (v >= t)
+
+    def leaf_values_by_node(self, features: np.ndarray) -> np.ndarray:
+        """:meth:`leaf_values` through the linked nodes (any shape of tree)."""
+        table = self.feature_table(features)
+        rows, width = table.shape
         flat = table.reshape(-1)
         offsets = (np.arange(rows, dtype=np.int64) * width)[:, None]
         node = np.broadcast_to(self.roots, (rows, self.num_trees))
         for _ in range(self.depth):
             packed = self.packed[node]
             v = flat[offsets + (packed & 0xFFFFFFFF)]
-            t = self.threshold[node]
-            # the table holds no NaN, so "not v < t" is "v >= t"
-            go_right = (v > t) if self.inclusive else (v >= t)
-            node = (packed >> 32) + go_right
+            node = (packed >> 32) + self._right(v, self.threshold[node])
         return self.value[node]
+
+    def leaf_values_by_level(self, features: np.ndarray) -> np.ndarray:
+        """:meth:`leaf_values` through the complete level layout (fewer gathers a step)."""
+        levels = self.levels
+        assert levels is not None
+        table = self.feature_table(features)
+        rows, width = table.shape
+        trees = np.arange(self.num_trees, dtype=np.int64)
+        if not levels.columns:  # every tree is a single leaf
+            return np.take(levels.leaves, np.broadcast_to(trees, (rows, self.num_trees)))
+        flat = table.reshape(-1)
+        offsets = (np.arange(rows, dtype=np.int64) * width)[:, None]
+        # level 0: every row is at its trees' roots, whose columns are gathered at once
+        node = trees * 2 + self._right(table[:, levels.columns[0]], levels.thresholds[0])
+        for columns, thresholds in zip(levels.columns[1:], levels.thresholds[1:], strict=True):
+            cells = np.take(columns, node)
+            cells += offsets
+            right = self._right(np.take(flat, cells), np.take(thresholds, node))
+            node += node
+            node += right
+        return np.take(levels.leaves, node)
 
     def _sum(self, leaves: np.ndarray) -> np.ndarray:
         if self.ranklib_sum:
@@ -153,7 +210,7 @@ def compile_trees(
                 tree_depth += 1
             level = following
         depth = max(depth, tree_depth)
-    return TreeEnsemble(
+    ensemble = TreeEnsemble(
         packed=np.asarray(column, dtype=np.int64) | (np.asarray(base, dtype=np.int64) << 32),
         threshold=np.asarray(threshold, dtype=np.float32),
         value=np.asarray(value, dtype=np.float32),
@@ -164,6 +221,28 @@ def compile_trees(
         inclusive=inclusive,
         ranklib_sum=ranklib_sum,
     )
+    if len(trees) << depth <= _LEVEL_BUDGET:
+        ensemble.levels = level_layout(ensemble)
+    return ensemble
+
+
+def level_layout(ensemble: TreeEnsemble) -> LevelLayout:
+    """The linked nodes as complete trees: a leaf above the last level becomes a node
+    that reads the all-zero column against +inf (so it goes left) and is copied into
+    both children, down to the last level."""
+    column = ensemble.packed & 0xFFFFFFFF
+    left = ensemble.packed >> 32
+    nodes = ensemble.roots[:, None]  # (trees, 2**d) linked node of each level position
+    columns, thresholds = [], []
+    for _ in range(ensemble.depth):
+        columns.append(column[nodes].reshape(-1))
+        thresholds.append(ensemble.threshold[nodes].reshape(-1))
+        first = left[nodes]
+        children = np.empty((len(nodes), 2 * nodes.shape[1]), dtype=np.int64)
+        children[:, 0::2] = first
+        children[:, 1::2] = np.where(first == nodes, first, first + 1)  # a leaf: itself
+        nodes = children
+    return LevelLayout(columns, thresholds, ensemble.value[nodes].reshape(-1))
 
 
 def _append(

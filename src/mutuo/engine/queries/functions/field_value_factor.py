@@ -32,6 +32,10 @@ _MODIFIERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "reciprocal": lambda v: 1.0 / v,
 }
 
+# Modifiers that cannot divide by zero or leave their domain (no floating-point warning
+# to silence, so no ``errstate`` context to enter per call).
+_SILENT = ("none", "square")
+
 
 @register_function("field_value_factor")
 class FieldValueFactor(ScoreFunction):
@@ -87,8 +91,11 @@ class FieldValueFactor(ScoreFunction):
 
     def values(self, ctx: SearchContext, ordinals: np.ndarray) -> np.ndarray:
         raw = self._raw(ctx, ordinals)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        if self.modifier in _SILENT:
             result = _MODIFIERS[self.modifier](raw * self.factor)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                result = _MODIFIERS[self.modifier](raw * self.factor)
         bad = result < 0
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
