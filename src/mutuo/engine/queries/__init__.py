@@ -73,6 +73,10 @@ class Query:
     # Whether the query restricts its work to ``SearchContext.domain`` when one is set
     # (``bool`` then hands it the documents its other clauses left in play).
     uses_domain: ClassVar[builtins.bool] = False
+    # Whether the filter-context mask never depends on ``SearchContext.domain`` (postings
+    # and column lookups): computed inside a domain, it is still the whole shard's mask,
+    # so the filter cache can keep it (the distance-step terms under a distance filter).
+    domain_free: builtins.bool = False
     boost: float = 1.0
     query_name: str | None = None
     body_key: str | None = None  # canonical JSON of the request body (filter cache key)
@@ -98,7 +102,7 @@ class Query:
             matches = Matches(cached, None, 1.0)
         else:
             matches = self.weighted(ctx, scoring, effective)
-            if key is not None and ctx.domain is None:
+            if key is not None and (ctx.domain is None or self.domain_free):
                 ctx.store_filter(key, matches.mask)
         if self.query_name is not None:
             ctx.named_matches.setdefault(self.query_name, matches)

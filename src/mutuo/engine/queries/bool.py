@@ -33,9 +33,12 @@ _DOMAIN_SHARE = 0.5
 
 @register("bool")
 class Bool(Query):
+    # A bool costs what its most expensive clause costs: a "within my distance" bool of
+    # distance clauses then runs after its cheap siblings, on the documents they left.
     cost = 1
 
     def __init__(self) -> None:
+        self.domain_free = True
         self.must: list[Query] = []
         self.filter: list[Query] = []
         self.should: list[Query] = []
@@ -57,6 +60,10 @@ class Bool(Query):
         parse_common(
             query, body, set(_CLAUSES) | {"minimum_should_match", "adjust_pure_negative"}, "bool"
         )
+        children = query.children()
+        if not query.has_named():  # named matches must be computed over the whole shard
+            query.cost = max((c.cost for c in children), default=Bool.cost)
+        query.domain_free = all(c.domain_free for c in children)
         return query
 
     def children(self) -> list[Query]:
@@ -104,7 +111,7 @@ class Bool(Query):
             m = _run_in(ctx, clause, mask, True, boost)
             mask &= m.mask
             must_scores.append(m.score_array())
-        should_sum, count = self._shoulds(ctx, shoulds, mask, scoring, boost)
+        should_sum, count = self._shoulds(ctx, shoulds, mask, scoring, boost, required)
         if shoulds and required > 0:
             mask &= count >= required
         if not scoring:
@@ -120,10 +127,18 @@ class Bool(Query):
         mask: np.ndarray,
         scoring: bool,
         boost: float,
+        required: int,
     ) -> tuple[np.ndarray | None, np.ndarray]:
-        count = np.zeros(ctx.maxdoc, dtype=np.int32)
+        """(the double sum of should scores, how many shoulds match each document; a
+        boolean "any" when only one match is required and nothing scores)."""
         total = np.zeros(ctx.maxdoc, dtype=np.float64) if scoring and shoulds else None
         in_play = mask if (self.must or self.filter) else None
+        if total is None and required <= 1:
+            union = np.zeros(ctx.maxdoc, dtype=bool)
+            for clause in shoulds:
+                union |= _run_in(ctx, clause, in_play, False, boost).mask
+            return None, union
+        count = np.zeros(ctx.maxdoc, dtype=np.int32)
         for clause in shoulds:
             m = _run_in(ctx, clause, in_play, scoring, boost)
             count += m.mask

@@ -15,6 +15,8 @@ from .term import constant_explanation
 
 @register("ids")
 class Ids(Query):
+    domain_free = True
+
     def __init__(self, values: list[str]) -> None:
         self.values = values
 

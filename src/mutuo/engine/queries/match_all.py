@@ -15,6 +15,8 @@ from .term import constant_explanation
 
 @register("match_all")
 class MatchAll(Query):
+    domain_free = True
+
     @classmethod
     def parse(cls, body: Any) -> Query:
         if not isinstance(body, dict):
@@ -48,6 +50,8 @@ class MatchAll(Query):
 
 @register("match_none")
 class MatchNone(Query):
+    domain_free = True
+
     @classmethod
     def parse(cls, body: Any) -> Query:
         query = cls()

@@ -40,6 +40,8 @@ _OPTIONS = {
 
 @register("range")
 class Range(Query):
+    domain_free = True
+
     def __init__(self, field: str) -> None:
         self.field = field
         self.lower: Any = None

@@ -23,6 +23,8 @@ from .term import constant_explanation
 
 @register("terms")
 class Terms(Query):
+    domain_free = True
+
     def __init__(self, field: str, values: list[Any] | None, lookup: dict[str, Any] | None) -> None:
         self.field = field
         self.values = values
