@@ -69,7 +69,7 @@ class Query:
     # Relative cost of computing the match mask: 1 = postings, 2 = a column scan,
     # 3 = per-document arithmetic (distances, scripts). ``bool`` runs cheap clauses first
     # and lets expensive ones work only on the documents still in play.
-    cost: ClassVar[int] = 2
+    cost: int = 2  # a compound (bool) may take its clauses' cost per instance
     # Whether the query restricts its work to ``SearchContext.domain`` when one is set
     # (``bool`` then hands it the documents its other clauses left in play).
     uses_domain: ClassVar[builtins.bool] = False
