@@ -38,7 +38,9 @@ class Bool(Query):
     cost = 1
 
     def __init__(self) -> None:
-        self.domain_free = True
+        self._named: bool | None = None  # memos: a deep filter asks at every level
+        self._ignores_domain: bool | None = None
+        self._shareable = False  # decided when parsed
         self.must: list[Query] = []
         self.filter: list[Query] = []
         self.should: list[Query] = []
@@ -63,11 +65,24 @@ class Bool(Query):
         children = query.children()
         if not query.has_named():  # named matches must be computed over the whole shard
             query.cost = max((c.cost for c in children), default=Bool.cost)
-        query.domain_free = all(c.domain_free for c in children)
+        query._shareable = all(c.shareable() for c in children)
         return query
 
     def children(self) -> list[Query]:
         return [*self.must, *self.filter, *self.should, *self.must_not]
+
+    def has_named(self) -> bool:
+        if self._named is None:
+            self._named = self.query_name is not None or any(c.has_named() for c in self.children())
+        return self._named
+
+    def shareable(self) -> bool:
+        return self._shareable
+
+    def ignores_domain(self) -> bool:
+        if self._ignores_domain is None:
+            self._ignores_domain = all(c.ignores_domain() for c in self.children())
+        return self._ignores_domain
 
     def filter_key(self, ctx: SearchContext) -> Any:
         """The clauses' own keys, not the request body: a terms lookup's key holds the

@@ -15,6 +15,7 @@ from .term import constant_explanation
 
 @register("match_all")
 class MatchAll(Query):
+    frozen = True
     domain_free = True
 
     @classmethod
@@ -50,6 +51,7 @@ class MatchAll(Query):
 
 @register("match_none")
 class MatchNone(Query):
+    frozen = True
     domain_free = True
 
     @classmethod

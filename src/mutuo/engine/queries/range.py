@@ -40,6 +40,7 @@ _OPTIONS = {
 
 @register("range")
 class Range(Query):
+    frozen = True
     domain_free = True
 
     def __init__(self, field: str) -> None:

@@ -21,6 +21,7 @@ from .scoring import bm25_term_scores, explain_term
 
 @register("term")
 class Term(Query):
+    frozen = True
     domain_free = True
     cost = 1
 
