@@ -29,6 +29,7 @@ _FLAT_VALUE = re.compile(
     rb"|\{(?:[^\[\]{}\"]|" + _STRING + rb")*\}"
     rb"|[^ \t\r\n,\]}\[{\"]+)"
 )
+_COLON = re.compile(rb"[ \t\r\n]*:[ \t\r\n]*")
 _SPACE = b" \t\r\n"
 _COMMA = 0x2C
 
@@ -68,14 +69,30 @@ def cut_members(raw: bytes, names: tuple[str, ...]) -> CutSource:
         checked = position
         if depth != 1:
             continue
-        value = _FLAT_VALUE.match(raw, position + length)
-        if value is None:  # a nested value, or the name is a string value
+        end = _flat_value_end(raw, position + length)
+        if end < 0:  # a nested value, or the name is a string value
             complete = False
             continue
         out += raw[copied:position]
-        copied = checked = _drop_comma(out, raw, value.end())
+        copied = checked = _drop_comma(out, raw, end)
     out += raw[copied:]
     return CutSource(bytes(out), complete)
+
+
+def _flat_value_end(raw: bytes, after_name: int) -> int:
+    """Where the flat value of the member whose name ends at ``after_name`` ends (-1: not
+    a member, or a nested value). An array without strings or containers (a vector) is
+    found with ``bytes.find``, several times faster than matching its numbers."""
+    colon = _COLON.match(raw, after_name)
+    if colon is None:
+        return -1
+    start = colon.end()
+    if raw[start : start + 1] == b"[":
+        close = raw.find(b"]", start)
+        if close > 0 and all(raw.find(c, start + 1, close) < 0 for c in (b"[", b"{", b'"')):
+            return close + 1
+    value = _FLAT_VALUE.match(raw, after_name)
+    return -1 if value is None else value.end()
 
 
 def _occurrences(raw: bytes, needle: bytes) -> list[int]:
