@@ -21,6 +21,7 @@ from .explanation import java_float
 from .fields import BOOLEAN, DATE, GEO_POINT, KEYWORD, NUMBER, TEXT, FieldMapper
 from .formats import format_date, format_decimal
 from .info import NODE_ID
+from .source_bytes import cut_members, cuttable
 from .source_filter import filter_source
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def load_sources(
 
 
 def build_hits(engine: Engine, rows: list[PageRow], spec: FetchSpec) -> list[dict[str, Any]]:
-    fetch_source, includes, excludes = spec.source
+    fetch_source = spec.source[0]
     needs_source = fetch_source or bool(spec.fields)
     sources: dict[tuple[int, int], bytes | None] = {}
     if needs_source:
@@ -89,20 +90,11 @@ def build_hits(engine: Engine, rows: list[PageRow], spec: FetchSpec) -> list[dic
         for ctx, ords in by_ctx.values():
             for ordinal, raw in load_raw_sources(engine, ctx.index, ords).items():
                 sources[(id(ctx), ordinal)] = raw
-    return [
-        _hit(row, spec, sources.get((id(row.ctx), row.ordinal)), fetch_source, includes, excludes)
-        for row in rows
-    ]
+    reader = SourceReader(spec)
+    return [_hit(row, spec, sources.get((id(row.ctx), row.ordinal)), reader) for row in rows]
 
 
-def _hit(
-    row: PageRow,
-    spec: FetchSpec,
-    raw: bytes | None,
-    fetch_source: bool,
-    includes: list[str],
-    excludes: list[str],
-) -> dict[str, Any]:
+def _hit(row: PageRow, spec: FetchSpec, raw: bytes | None, reader: SourceReader) -> dict[str, Any]:
     ctx, ordinal = row.ctx, row.ordinal
     index = ctx.index
     hit: dict[str, Any] = {}
@@ -117,15 +109,11 @@ def _hit(
         hit["_seq_no"] = int(index.shard.seq_nos.view()[ordinal])
         hit["_primary_term"] = 1
     hit["_score"] = None if row.score is None or np.isnan(row.score) else java_float(row.score)
-    verbatim = spec.verbatim_source and not includes and not excludes and not spec.fields
-    source = None if raw is None or verbatim else codec.loads(raw)
-    if fetch_source and index.mapping.source_enabled and raw is not None:
-        # unfiltered sources go out byte for byte, as OpenSearch returns them
-        hit["_source"] = (
-            codec.RawJson(raw) if verbatim else filter_source(source or {}, includes, excludes)
-        )
+    source, shown = reader.read(raw)
+    if spec.source[0] and index.mapping.source_enabled and raw is not None:
+        hit["_source"] = shown if shown is not None else reader.filtered(source)
     fields = docvalue_fields(ctx, ordinal, spec.docvalue_fields)
-    fields.update(source_fields(ctx, source or {}, spec.fields))
+    fields.update(source_fields(ctx, source, spec.fields))
     if fields:
         hit["fields"] = fields
     if row.sort is not None:
@@ -136,6 +124,48 @@ def _hit(
     if spec.explain and spec.query is not None:
         hit["_explanation"] = spec.query.explain_doc(ctx, ordinal).to_json()
     return hit
+
+
+class SourceReader:
+    """How a page's ``_source`` bytes become what its hits show, decided once per page.
+
+    Unfiltered sources go out byte for byte, as OpenSearch returns them. Excluded
+    top-level members (a profile's vectors) are cut from the bytes before they are parsed
+    (:mod:`.source_bytes`); when that is all the filter would do, the cut bytes go out
+    without being parsed at all. ``fields`` read the whole source, excluded or not.
+    """
+
+    def __init__(self, spec: FetchSpec) -> None:
+        _fetch, self.includes, self.excludes = spec.source
+        unfiltered = not self.includes and not self.excludes and not spec.fields
+        self.verbatim = spec.verbatim_source and unfiltered
+        cut = [] if spec.fields else [p for p in self.excludes if _plain_name(p)]
+        self.cut_names = tuple(cut)
+        self.cut_is_filter = (
+            spec.verbatim_source and not self.includes and len(cut) == len(self.excludes)
+        )
+
+    def read(self, raw: bytes | None) -> tuple[dict[str, Any], codec.RawJson | None]:
+        """(the parsed source to filter and read ``fields`` from, or the bytes to send)."""
+        if raw is None:
+            return {}, None
+        if self.verbatim:
+            return {}, codec.RawJson(raw)
+        if not self.cut_names:
+            return codec.loads(raw), None
+        cut = cut_members(raw, self.cut_names)
+        if self.cut_is_filter and cut.complete:
+            return {}, codec.RawJson(cut.data)
+        return codec.loads(cut.data), None
+
+    def filtered(self, source: dict[str, Any]) -> dict[str, Any]:
+        return filter_source(source, self.includes, self.excludes)
+
+
+def _plain_name(pattern: str) -> bool:
+    """Whether an exclude pattern matches one top-level name only: itself (no path, no
+    wildcard), whose member can then be cut from the bytes."""
+    return cuttable(pattern) and not any(c in pattern for c in ".*?[")
 
 
 def matched_queries(ctx: SearchContext, ordinal: int, with_scores: bool) -> Any:

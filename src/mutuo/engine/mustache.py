@@ -17,8 +17,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus
+
+import orjson
 
 from .errors import OpenSearchError
 
@@ -276,13 +279,36 @@ def _function(node: _Section, stack: list[Any], escape: bool) -> str | None:
         text = delimiter.join(java_str(v) for v in items)
         return json_escape(text) if escape else text
     if isinstance(resolved, dict | list):
-        return json.dumps(resolved, ensure_ascii=False, separators=(",", ":"))
+        return to_json(resolved)
     return java_str(resolved)
+
+
+def to_json(value: dict[str, Any] | list[Any]) -> str:
+    """Compact JSON of a ``toJson`` argument (a viewer's profile with its vectors).
+
+    orjson writes the same values as the standard library, ~20x faster. It cannot write
+    integers beyond 64 bits (TypeError) and writes NaN and infinities as ``null``: such
+    values (and any ``null``, which may have been one) take the standard library.
+    """
+    try:
+        text = orjson.dumps(value)
+    except TypeError:
+        text = b"null"
+    if b"null" in text:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.decode()
+
+
+@lru_cache(maxsize=64)
+def compiled(template: str) -> list[Any]:
+    """:func:`parse` once per template text (stored templates are rendered per request;
+    a tree is never changed by rendering)."""
+    return parse(template)
 
 
 def render(template: str | list[Any], params: dict[str, Any], escape_json: bool = True) -> str:
     """Render ``template`` (text, or the tree from :func:`parse`) with ``params``."""
-    tree = parse(template) if isinstance(template, str) else template
+    tree = compiled(template) if isinstance(template, str) else template
     out: list[str] = []
     _render_nodes(tree, [params], escape_json, out)
     return "".join(out)

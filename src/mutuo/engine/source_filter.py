@@ -66,7 +66,7 @@ def filter_source(
 # A fetch phase asks the same (path, patterns) questions for every hit, and the answers
 # are pure functions of their arguments: memoised, a hit costs dict lookups, not fnmatch.
 @lru_cache(maxsize=65536)
-def _excluded(path: str, excludes: tuple[str, ...]) -> bool:
+def is_excluded(path: str, excludes: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(path, p) for p in excludes)
 
 
@@ -98,7 +98,7 @@ def _filter_map(
     out: dict[str, Any] = {}
     for key, value in node.items():
         path = f"{prefix}.{key}" if prefix else key
-        if _excluded(path, excludes):
+        if is_excluded(path, excludes):
             continue
         full, partial = _included(path, includes)
         if full:

@@ -1,7 +1,7 @@
 """``geo_distance`` around one origin, asked many radii: cached distances, same answers.
 
-The second clause about an origin computes every document's distance once per refresh;
-the answers must equal those of a fresh engine that never cached, and a refresh (new,
+Once the rows asked about an origin add up to the shard, every document's distance is
+computed once per refresh; the answers must equal those of a fresh engine that never cached, and a refresh (new,
 moved or deleted documents) must not serve the old distances.
 """
 

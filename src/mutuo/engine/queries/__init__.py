@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import importlib
 import pkgutil
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -69,10 +70,17 @@ class Query:
     # Relative cost of computing the match mask: 1 = postings, 2 = a column scan,
     # 3 = per-document arithmetic (distances, scripts). ``bool`` runs cheap clauses first
     # and lets expensive ones work only on the documents still in play.
-    cost: ClassVar[int] = 2
+    cost: int = 2  # a compound (bool) may take its clauses' cost per instance
     # Whether the query restricts its work to ``SearchContext.domain`` when one is set
     # (``bool`` then hands it the documents its other clauses left in play).
     uses_domain: ClassVar[builtins.bool] = False
+    # Whether the filter-context mask never depends on ``SearchContext.domain`` (postings
+    # and column lookups): computed inside a domain, it is still the whole shard's mask,
+    # so the filter cache can keep it (the distance-step terms under a distance filter).
+    domain_free: ClassVar[builtins.bool] = False
+    # Whether nothing about a parsed query changes after parsing (execution state lives
+    # in the SearchContext), so one parsed object can serve many requests.
+    frozen: ClassVar[builtins.bool] = False
     boost: float = 1.0
     query_name: str | None = None
     body_key: str | None = None  # canonical JSON of the request body (filter cache key)
@@ -98,7 +106,7 @@ class Query:
             matches = Matches(cached, None, 1.0)
         else:
             matches = self.weighted(ctx, scoring, effective)
-            if key is not None and ctx.domain is None:
+            if key is not None and (ctx.domain is None or self.ignores_domain()):
                 ctx.store_filter(key, matches.mask)
         if self.query_name is not None:
             ctx.named_matches.setdefault(self.query_name, matches)
@@ -171,6 +179,14 @@ class Query:
         if hit is None:
             hit = memo[id(self)] = (self, self.filter_key(ctx))
         return hit[1]
+
+    def shareable(self) -> builtins.bool:
+        """Whether this parsed tree may serve every request with the same body."""
+        return self.frozen
+
+    def ignores_domain(self) -> builtins.bool:
+        """Whether the filter-context mask is the same with or without a domain."""
+        return self.domain_free
 
     def has_named(self) -> builtins.bool:
         """Whether this query or a sub-query has a ``_name`` (cached masks would skip them)."""
@@ -245,9 +261,25 @@ def parse_query(body: Any, where: str = "query") -> Query:
             line=1,
             col=len(name) + 3,
         )
+    key = _canonical(body)
+    if key is not None and key in _SHARED:
+        _SHARED.move_to_end(key)
+        return _SHARED[key]
     query = cls.parse(spec)
-    query.body_key = _canonical(body)
+    query.body_key = key
+    if key is not None and query.shareable() and query.children():
+        _SHARED[key] = query
+        while len(_SHARED) > SHARED_PARSES:
+            _SHARED.popitem(last=False)
     return query
+
+
+# Parsed compound filters by canonical body, shared by every request that sends the same
+# one: the recommend template repeats its hard filter in each candidate source, and
+# parsing ~70 clauses was a large part of a request. Only trees of types whose parsed
+# state never changes (``Query.frozen``) are shared.
+SHARED_PARSES = 256
+_SHARED: OrderedDict[str, Query] = OrderedDict()
 
 
 def parse_common(query: Query, spec: dict[str, Any], allowed: set[str], type_name: str) -> None:

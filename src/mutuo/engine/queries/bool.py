@@ -33,9 +33,14 @@ _DOMAIN_SHARE = 0.5
 
 @register("bool")
 class Bool(Query):
+    # A bool costs what its most expensive clause costs: a "within my distance" bool of
+    # distance clauses then runs after its cheap siblings, on the documents they left.
     cost = 1
 
     def __init__(self) -> None:
+        self._named: bool | None = None  # memos: a deep filter asks at every level
+        self._ignores_domain: bool | None = None
+        self._shareable = False  # decided when parsed
         self.must: list[Query] = []
         self.filter: list[Query] = []
         self.should: list[Query] = []
@@ -57,10 +62,27 @@ class Bool(Query):
         parse_common(
             query, body, set(_CLAUSES) | {"minimum_should_match", "adjust_pure_negative"}, "bool"
         )
+        children = query.children()
+        if not query.has_named():  # named matches must be computed over the whole shard
+            query.cost = max((c.cost for c in children), default=Bool.cost)
+        query._shareable = all(c.shareable() for c in children)
         return query
 
     def children(self) -> list[Query]:
         return [*self.must, *self.filter, *self.should, *self.must_not]
+
+    def has_named(self) -> bool:
+        if self._named is None:
+            self._named = self.query_name is not None or any(c.has_named() for c in self.children())
+        return self._named
+
+    def shareable(self) -> bool:
+        return self._shareable
+
+    def ignores_domain(self) -> bool:
+        if self._ignores_domain is None:
+            self._ignores_domain = all(c.ignores_domain() for c in self.children())
+        return self._ignores_domain
 
     def filter_key(self, ctx: SearchContext) -> Any:
         """The clauses' own keys, not the request body: a terms lookup's key holds the
@@ -104,7 +126,7 @@ class Bool(Query):
             m = _run_in(ctx, clause, mask, True, boost)
             mask &= m.mask
             must_scores.append(m.score_array())
-        should_sum, count = self._shoulds(ctx, shoulds, mask, scoring, boost)
+        should_sum, count = self._shoulds(ctx, shoulds, mask, scoring, boost, required)
         if shoulds and required > 0:
             mask &= count >= required
         if not scoring:
@@ -120,10 +142,18 @@ class Bool(Query):
         mask: np.ndarray,
         scoring: bool,
         boost: float,
+        required: int,
     ) -> tuple[np.ndarray | None, np.ndarray]:
-        count = np.zeros(ctx.maxdoc, dtype=np.int32)
+        """(the double sum of should scores, how many shoulds match each document; a
+        boolean "any" when only one match is required and nothing scores)."""
         total = np.zeros(ctx.maxdoc, dtype=np.float64) if scoring and shoulds else None
         in_play = mask if (self.must or self.filter) else None
+        if total is None and required <= 1:
+            union = np.zeros(ctx.maxdoc, dtype=bool)
+            for clause in shoulds:
+                union |= _run_in(ctx, clause, in_play, False, boost).mask
+            return None, union
+        count = np.zeros(ctx.maxdoc, dtype=np.int32)
         for clause in shoulds:
             m = _run_in(ctx, clause, in_play, scoring, boost)
             count += m.mask

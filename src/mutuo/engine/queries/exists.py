@@ -15,6 +15,9 @@ from .term import constant_explanation
 
 @register("exists")
 class Exists(Query):
+    frozen = True
+    domain_free = True
+
     def __init__(self, field: str) -> None:
         self.field = field
 

@@ -35,6 +35,7 @@ _OPTIONS = {
 
 @register("geo_distance")
 class GeoDistance(Query):
+    frozen = True
     cost = 3
 
     def __init__(self, field: str, lat: float, lon: float, meters: float) -> None:

@@ -15,6 +15,9 @@ from .term import constant_explanation
 
 @register("ids")
 class Ids(Query):
+    frozen = True
+    domain_free = True
+
     def __init__(self, values: list[str]) -> None:
         self.values = values
 

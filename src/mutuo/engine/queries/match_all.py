@@ -15,6 +15,9 @@ from .term import constant_explanation
 
 @register("match_all")
 class MatchAll(Query):
+    frozen = True
+    domain_free = True
+
     @classmethod
     def parse(cls, body: Any) -> Query:
         if not isinstance(body, dict):
@@ -48,6 +51,9 @@ class MatchAll(Query):
 
 @register("match_none")
 class MatchNone(Query):
+    frozen = True
+    domain_free = True
+
     @classmethod
     def parse(cls, body: Any) -> Query:
         query = cls()

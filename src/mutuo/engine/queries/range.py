@@ -40,6 +40,9 @@ _OPTIONS = {
 
 @register("range")
 class Range(Query):
+    frozen = True
+    domain_free = True
+
     def __init__(self, field: str) -> None:
         self.field = field
         self.lower: Any = None

@@ -21,6 +21,8 @@ from .scoring import bm25_term_scores, explain_term
 
 @register("term")
 class Term(Query):
+    frozen = True
+    domain_free = True
     cost = 1
 
     def __init__(self, field: str, value: Any) -> None:

@@ -23,6 +23,9 @@ from .term import constant_explanation
 
 @register("terms")
 class Terms(Query):
+    frozen = True
+    domain_free = True
+
     def __init__(self, field: str, values: list[Any] | None, lookup: dict[str, Any] | None) -> None:
         self.field = field
         self.values = values
