@@ -128,7 +128,7 @@ class SyncWorker:
         self._abort = threading.Event()
         self._stop_requested = False
         self.preparer = Preparer(mapping, embedder, state.cache)
-        self.sink = Sink(client, mapping, source.description, abort=self._abort)
+        self.sink = Sink(client, mapping, source.description, abort=self._abort, known=state.known)
 
     def stop(self) -> None:
         """Finish what was read, checkpoint it, and return from :meth:`run`."""
