@@ -83,6 +83,7 @@ class WriteBatch:
         self.latest: dict[tuple[str, str], DocRow] = {}  # (index, id) -> this batch's last row
         self.indices: dict[str, Index] = {}
         self.mapping_changed: set[str] = set()
+        self.stored: dict[tuple[str, str], bytes] = {}  # (index, id) -> prefetched source
 
     # -- operations ------------------------------------------------------------------
 
@@ -213,8 +214,16 @@ class WriteBatch:
         row = self.latest.get((index.name, doc_id))
         if row is not None:
             return (codec.loads(row.source) if row.source is not None else {}), None
-        raw = self.engine.store.source(index.uuid, doc_id)
+        raw = self.stored.pop((index.name, doc_id), None)
+        if raw is None:
+            raw = self.engine.store.source(index.uuid, doc_id)
         return (codec.loads(raw) if raw else {}), raw
+
+    def prefetch(self, index: Index, doc_ids: list[str]) -> None:
+        """Read the stored sources of documents about to be updated, in one query (a
+        bulk of partial updates would otherwise read them one statement at a time)."""
+        for doc_id, raw in self.engine.store.sources(index.uuid, doc_ids).items():
+            self.stored[(index.name, doc_id)] = raw
 
     # -- commit ----------------------------------------------------------------------
 

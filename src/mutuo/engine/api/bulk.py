@@ -165,6 +165,18 @@ class _BulkRun:
             with contextlib.suppress(OpenSearchError):  # the item reports the error
                 self.engine.resolve_write(name, require_alias=require_alias)
 
+    def prefetch_sources(self, ops: list[BulkOp]) -> None:
+        """Read what the bulk's partial updates merge into, one query per target index."""
+        ids: dict[str, list[str]] = {}
+        for op in ops:
+            name = op.meta.get("_index", self.default_index)
+            if op.action == "update" and name is not None and op.meta.get("_id") is not None:
+                ids.setdefault(name, []).append(str(op.meta["_id"]))
+        for name, doc_ids in ids.items():
+            with contextlib.suppress(OpenSearchError):  # the items report the error
+                index = self.engine.resolve_write(name, auto_create=False)
+                self.batch.prefetch(index, doc_ids)
+
     def item(self, op: BulkOp) -> dict[str, Any]:
         name = op.meta.get("_index", self.default_index)
         doc_id = None if op.meta.get("_id") is None else str(op.meta["_id"])
@@ -235,6 +247,7 @@ def register_bulk(router: Router, engine: Engine) -> None:
         ops = parse_bulk(req.body)
         run = _BulkRun(engine, req)
         run.create_missing_indices(ops)
+        run.prefetch_sources(ops)
         results = [run.item(op) for op in ops]
         run.batch.commit()
         refreshed: dict[str, Any] = {}
