@@ -78,11 +78,15 @@ class KnownDocs:
         with self._lock:
             for doc_id in doc_ids:
                 current = self._docs.get(doc_id)
-                if current is None:
-                    missing.append(doc_id)
-                else:
+                if current is not None:
                     self._docs.move_to_end(doc_id)
                     found[doc_id] = current
+                elif doc_id in self._pending:  # changed since the flush: disk is behind
+                    pending = self._pending[doc_id]
+                    if pending is not None:  # None: forgotten, read the document
+                        found[doc_id] = self._remember(doc_id, pending)
+                else:
+                    missing.append(doc_id)
             if self._db is not None and self._scope:
                 for doc_id, current in self._load(missing):
                     found[doc_id] = current
@@ -137,8 +141,9 @@ class KnownDocs:
             for doc_id, exists, seq_no, term, version, text_hash in rows:
                 yield doc_id, Current(bool(exists), seq_no, term, version, text_hash)
 
-    def _remember(self, doc_id: str, current: Current) -> None:
+    def _remember(self, doc_id: str, current: Current) -> Current:
         self._docs[doc_id] = current
         self._docs.move_to_end(doc_id)
         if len(self._docs) > self._limit:
             self._docs.popitem(last=False)
+        return current
