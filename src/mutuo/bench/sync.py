@@ -108,7 +108,7 @@ def breakdown(bench: Bench, members: list[Any]) -> dict[str, Any]:
     state = SyncState(bench.state_dir, source=source.description, mapping=bench.mapping.name)
     client = connect(bench.url)
     preparer = Preparer(bench.mapping, bench.embedder, state.cache)
-    sink = Sink(client, bench.mapping, source.description)
+    sink = Sink(client, bench.mapping, source.description, known=state.known)  # as the worker
     times = dict.fromkeys(("read", "prepare", "write", "checkpoint"), 0.0)
     took_ms = changes = 0
     mget_s = 0.0

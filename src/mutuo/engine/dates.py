@@ -64,9 +64,23 @@ def _from_parts(parts: dict[str, str | None]) -> int:
         and second < 60
     ):
         raise ValueError("date field value out of range")
-    seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
-    offset = _zone_offset(parts.get("zone"))
-    return (seconds - int(offset.total_seconds())) * 1000 + millis
+    if not 1 <= year <= 9999:  # what calendar.timegm (a datetime.date) accepts
+        raise ValueError(f"year {year} is out of range")
+    seconds = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+    zone = parts.get("zone")
+    if zone and zone not in ("Z", "z"):
+        seconds -= int(_zone_offset(zone).total_seconds())
+    return seconds * 1000 + millis
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm): the
+    arithmetic ``calendar.timegm`` does, without building a ``date`` per value."""
+    year -= month <= 2
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    return era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
 
 
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)

@@ -83,13 +83,22 @@ class WriteBatch:
         self.latest: dict[tuple[str, str], DocRow] = {}  # (index, id) -> this batch's last row
         self.indices: dict[str, Index] = {}
         self.mapping_changed: set[str] = set()
+        self.stored: dict[tuple[str, str], bytes] = {}  # (index, id) -> prefetched source
 
     # -- operations ------------------------------------------------------------------
 
     def index(
-        self, index: Index, doc_id: str | None, source: Any, v: Versioning, raw: bytes | None = None
+        self,
+        index: Index,
+        doc_id: str | None,
+        source: Any,
+        v: Versioning,
+        raw: bytes | None = None,
+        replaced: bytes | None = None,
     ) -> dict[str, Any]:
-        """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``."""
+        """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``;
+        ``replaced``, the stored source this write overwrites when the caller has just
+        read it from the store (searches keep seeing it until the next refresh)."""
         index.check_write_block()
         if doc_id is None:
             if v.version_type != "internal" or v.if_seq_no is not None:
@@ -118,7 +127,7 @@ class WriteBatch:
             raw = codec.dumps(source)
         parsed = self._parse(index, source, doc_id)
         stored = raw if index.mapping.source_enabled else b"{}"
-        row = index.record_write(doc_id, version, stored, parsed, v.routing)
+        row = index.record_write(doc_id, version, stored, parsed, v.routing, replaced)
         self._add(index, row)
         return self._result(
             index, row, "created" if created else "updated", 201 if created else 200
@@ -171,7 +180,7 @@ class WriteBatch:
             raise IllegalArgumentError("[doc] must be an object")
         guard = replace(v, version=None, op_type="index")
         index.check(doc_id, guard)  # a stale if_seq_no conflicts even when nothing changes
-        current = self.engine_source(index, doc_id)
+        current, stored = self._current_source(index, doc_id)
         merged = deep_merge(current, patch)
         if body.get("detect_noop", True) and merged == current:
             noop = {
@@ -185,7 +194,7 @@ class WriteBatch:
                 "status": 200,
             }
             return self._with_get(noop, current, source_spec)
-        result = self.index(index, doc_id, merged, guard)
+        result = self.index(index, doc_id, merged, guard, replaced=stored)
         return self._with_get(result, merged, source_spec)
 
     @staticmethod
@@ -199,13 +208,22 @@ class WriteBatch:
             f"[{doc_id}]: document missing", index=index.name, index_uuid=index.uuid, shard="0"
         )
 
-    def engine_source(self, index: Index, doc_id: str) -> dict[str, Any]:
-        """The latest source of a live doc: this batch's pending row, else the store."""
+    def _current_source(self, index: Index, doc_id: str) -> tuple[dict[str, Any], bytes | None]:
+        """The latest source of a live doc: this batch's pending row, else the store (then
+        with the stored bytes)."""
         row = self.latest.get((index.name, doc_id))
         if row is not None:
-            return codec.loads(row.source) if row.source is not None else {}
-        raw = self.engine.store.source(index.uuid, doc_id)
-        return codec.loads(raw) if raw else {}
+            return (codec.loads(row.source) if row.source is not None else {}), None
+        raw = self.stored.pop((index.name, doc_id), None)
+        if raw is None:
+            raw = self.engine.store.source(index.uuid, doc_id)
+        return (codec.loads(raw) if raw else {}), raw
+
+    def prefetch(self, index: Index, doc_ids: list[str]) -> None:
+        """Read the stored sources of documents about to be updated, in one query (a
+        bulk of partial updates would otherwise read them one statement at a time)."""
+        for doc_id, raw in self.engine.store.sources(index.uuid, doc_ids).items():
+            self.stored[(index.name, doc_id)] = raw
 
     # -- commit ----------------------------------------------------------------------
 

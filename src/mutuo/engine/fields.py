@@ -9,6 +9,8 @@ The ``kind`` of a field names the column family that stores it (see :mod:`.colum
 from __future__ import annotations
 
 import math
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,11 +166,7 @@ class FieldMapper:
         ]
         self.indexed = bool(self.params.get("index", True))
         self.has_doc_values = bool(self.params.get("doc_values", True)) and self.kind != TEXT
-        self._fast_scalar = (
-            self.kind in (KEYWORD, TEXT)
-            and "null_value" not in self.params
-            and "ignore_above" not in self.params
-        )
+        self._fast = _fast_converter(self)
 
     # -- properties ------------------------------------------------------------------
 
@@ -180,8 +178,11 @@ class FieldMapper:
 
     def convert(self, value: Any) -> Any:
         """One JSON value -> the indexed value; ``None`` means "index nothing"."""
-        if self._fast_scalar and type(value) is str:
-            return value
+        fast = self._fast
+        if fast is not None:
+            converted = fast(value)
+            if converted is not _SLOW:
+                return converted
         if value is None:
             value = self.params.get("null_value")
             if value is None:
@@ -273,6 +274,51 @@ class FieldMapper:
             if self.params.get("ignore_malformed"):
                 return None
             raise
+
+
+_SLOW = object()  # a fast converter's answer: "not my case, take the general path"
+_FLOAT32 = struct.Struct("<f")
+
+
+def _fast_converter(mapper: FieldMapper) -> Callable[[Any], Any] | None:
+    """A converter for the values most documents hold (a string for a string field, an
+    in-range number for a number field), answering ``_SLOW`` for anything else so the
+    general path keeps every rule and error message. Mapping a document is per-field
+    Python work on every write: this keeps it to a type check and a return."""
+    params, kind = mapper.params, mapper.kind
+    if "null_value" in params:
+        return None
+    if kind in (KEYWORD, TEXT):
+        limit = params.get("ignore_above")
+        if limit is None or kind == TEXT:
+            return lambda v: v if type(v) is str else _SLOW
+        limit = int(limit)
+        return lambda v: (v if len(v) <= limit else None) if type(v) is str else _SLOW
+    if kind != NUMBER or params.get("ignore_malformed"):
+        return None
+    if mapper.type in INTEGER_RANGES:
+        lo, hi = INTEGER_RANGES[mapper.type]
+        return lambda v: v if type(v) is int and lo <= v <= hi else _SLOW
+    if mapper.type == "double":
+        return lambda v: v if type(v) is float and math.isfinite(v) else _SLOW
+    if mapper.type == "float":
+        return _fast_float32
+    return None
+
+
+def _fast_float32(value: Any) -> Any:
+    """A finite JSON number narrowed to float32 as Java's ``parseFloat`` rounds it
+    (``struct`` rounds to nearest like numpy, and refuses what would overflow)."""
+    t = type(value)
+    if t is float:
+        if not math.isfinite(value):
+            return _SLOW
+    elif t is not int or not -(2**53) <= value <= 2**53:
+        return _SLOW
+    try:
+        return _FLOAT32.unpack(_FLOAT32.pack(value))[0]
+    except OverflowError:  # beyond float32: the general path words the error
+        return _SLOW
 
 
 def _looks_int(text: str) -> bool:

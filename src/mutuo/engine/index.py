@@ -238,8 +238,10 @@ class Index:
         source: bytes,
         parsed: ParsedDocument,
         routing: str | None = None,
+        replaced: bytes | None = None,
     ) -> DocRow:
-        self._shadow(doc_id)
+        """``replaced``: the stored source being overwritten, when the caller has it."""
+        self._shadow(doc_id, replaced)
         seq_no = self.next_seq_no
         self.next_seq_no += 1
         self.docs[doc_id] = DocState(version, seq_no, False, routing=routing)
@@ -255,18 +257,19 @@ class Index:
         self.shard.enqueue(PendingOp(doc_id, seq_no, version, None))
         return DocRow(doc_id, seq_no, PRIMARY_TERM, version, True, now, None, routing)
 
-    def _shadow(self, doc_id: str) -> None:
+    def _shadow(self, doc_id: str, stored: bytes | None = None) -> None:
         """Keep the source that searches still see until the next refresh.
 
         Only the first overwrite after a refresh captures it: then the store still holds
-        exactly the visible version (same sequence number).
+        exactly the visible version (same sequence number), which is ``stored`` when the
+        caller has just read it.
         """
         ordinal = self.shard.id_to_ord.get(doc_id)
         if ordinal is None or ordinal in self.shadow_sources:
             return
         state = self.docs.get(doc_id)
         if state is not None and state.seq_no == int(self.shard.seq_nos.view()[ordinal]):
-            self.shadow_sources[ordinal] = self.read_source(doc_id)
+            self.shadow_sources[ordinal] = self.read_source(doc_id) if stored is None else stored
 
     def refresh(self) -> bool:
         changed = self.shard.refresh()

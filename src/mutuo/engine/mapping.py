@@ -33,6 +33,9 @@ _ROOT_KEYS = {
     "_field_names",
 }
 _SCALARS = (str, int, float, bool)
+# kinds whose values are not one scalar each (an array is one vector or one point), or
+# that cannot be written at all: always the general path
+_SPECIAL_KINDS = (VECTOR, GEO_POINT, "alias")
 _OBJECT_KEYS = {"type", "properties", "dynamic", "enabled"}
 
 
@@ -153,16 +156,16 @@ class Mapping:
         for key, value in obj.items():
             path = f"{prefix}.{key}" if prefix else key
             mapper = fields.get(path)
-            # fast path: a mapped scalar with no multi-fields (most fields of most documents)
-            if mapper is not None and not mapper.sub_fields and type(value) in _SCALARS:
-                converted = self._convert(mapper, value, doc_id)
-                if converted is not None:
-                    bucket = values.get(path)
-                    if bucket is None:
-                        values[path] = [converted]
-                    else:
-                        bucket.append(converted)
-                continue
+            # fast path: a mapped scalar, or a list of scalars, of a plain field (most
+            # fields of most documents)
+            if mapper is not None and mapper.kind not in _SPECIAL_KINDS:
+                if type(value) in _SCALARS:
+                    self._add_scalar(mapper, value, values, doc_id)
+                    continue
+                if type(value) is list and all(type(item) in _SCALARS for item in value):
+                    for item in value:
+                        self._add_scalar(mapper, item, values, doc_id)
+                    continue
             if key == "":
                 raise MapperParsingError("field name cannot be an empty string")
             if "." in key and not key.startswith(".") and not key.endswith(".") and mapper is None:
@@ -170,6 +173,28 @@ class Mapping:
                 self._parse_value({rest: value}, _join(prefix, head), doc, doc_id)
                 continue
             self._parse_value(value, path, doc, doc_id)
+
+    def _add_scalar(
+        self, mapper: FieldMapper, value: Any, values: dict[str, list[Any]], doc_id: str | None
+    ) -> None:
+        """Index one scalar into a field and its multi-fields (what :meth:`_index_field`
+        does for a scalar, without the checks only objects and arrays need)."""
+        converted = self._convert(mapper, value, doc_id)
+        if converted is None:
+            return
+        bucket = values.get(mapper.path)
+        if bucket is None:
+            values[mapper.path] = [converted]
+        else:
+            bucket.append(converted)
+        for sub_path in mapper.sub_fields:
+            sub_value = self._convert(self.fields[sub_path], value, doc_id)
+            if sub_value is not None:
+                bucket = values.get(sub_path)
+                if bucket is None:
+                    values[sub_path] = [sub_value]
+                else:
+                    bucket.append(sub_value)
 
     def _parse_value(
         self,

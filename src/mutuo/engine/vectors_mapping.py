@@ -61,13 +61,13 @@ class VectorSpec:
             raise ValueError(
                 f"Vector value for field [{self.field}] must contain only numbers"
             ) from None
-        if np.any(np.isnan(vec)):
-            raise ValueError("KNN vector values cannot be NaN")
-        if np.any(np.isinf(vec)):
+        if not np.isfinite(vec).all():  # one pass for the common case; then say which
+            if np.isnan(vec).any():
+                raise ValueError("KNN vector values cannot be NaN")
             raise ValueError("KNN vector values cannot be infinity")
         if self.data_type == "byte":
             _check_bytes(vec)
-        if self.space_type == "cosinesimil" and not np.any(vec):
+        if self.space_type == "cosinesimil" and not vec.any():
             raise ValueError("zero vector is not supported when space type is [cosinesimil]")
         return vec
 

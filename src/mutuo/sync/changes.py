@@ -55,9 +55,19 @@ def version_time(version: int) -> float:
     return float(version >> 32)
 
 
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
 def json_safe(value: Any) -> Any:
     """A BSON value as plain JSON: datetimes as ISO 8601 (UTC, millis), ObjectIds and
     UUIDs as strings, Decimal128 as numbers, binary as base64."""
+    kind = type(value)
+    if kind in _PLAIN:  # exact types first: most documents hold nothing else
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): json_safe(v) for k, v in value.items()}
+    if kind is list:
+        return [json_safe(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, Mapping):

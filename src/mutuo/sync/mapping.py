@@ -34,6 +34,8 @@ _MISSING = object()
 
 def get_path(document: dict[str, Any], path: str) -> Any:
     """The value at a dotted path, or ``_MISSING``."""
+    if "." not in path:
+        return document.get(path, _MISSING) if isinstance(document, dict) else _MISSING
     node: Any = document
     for part in path.split("."):
         if not isinstance(node, dict) or part not in node:

@@ -10,7 +10,8 @@ Two write modes (``target.write`` in the sync mapping):
   their fields, and partial updates cannot carry an external version. So the sink reads
   each target's ``source_version`` and ``_seq_no`` (real-time ``_mget``, or what its own
   last write of that document returned: :mod:`.known`), skips changes not newer than
-  the indexed version, and writes with ``if_seq_no``/``if_primary_term``: a
+  the indexed version (read, never guessed), and writes with
+  ``if_seq_no``/``if_primary_term``: a
   partial ``update`` of the sync's own fields (the vector only when the text changed), a
   ``create`` for a new member, a ``delete``. A 409 means another writer got in between:
   the sink reads again and retries, so neither writer's update is lost.
@@ -30,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from opensearchpy import OpenSearch
+from opensearchpy import NotFoundError, OpenSearch
 
 from ..errors import MutuoError
 from . import bodies
@@ -78,13 +79,15 @@ class Sink:
         source: str,
         abort: threading.Event | None = None,
         backoff: Backoff | None = None,
+        known: KnownDocs | None = None,
     ) -> None:
         self.client = client
         self.mapping = mapping
         self.source = source
         self.abort = abort or threading.Event()
         self.backoff = backoff or Backoff()
-        self.known = KnownDocs()
+        self.known = known or KnownDocs()
+        self._target: str | None = None  # the concrete index ``known`` describes
 
     def write(self, batch: PreparedBatch) -> WriteOutcome:
         out = WriteOutcome()
@@ -137,12 +140,19 @@ class Sink:
     def _merge_round(
         self, docs: list[MappedDoc], batch: PreparedBatch, out: WriteOutcome, refresh: bool
     ) -> tuple[list[MappedDoc], bool]:
+        if self._target is None and self.known.persistent:
+            self._scope_known()
         actions, sent = self._merge_actions(docs, batch, out)
         if not actions:
             return [], False
         retry: list[MappedDoc] = []
         transient = False
-        for doc, (_op, item) in zip(sent, self._bulk(actions, refresh, out), strict=True):
+        items = self._bulk(actions, refresh, out)
+        if self._target is not None and any(
+            "error" not in i and i.get("_index") != self._target for _op, i in items
+        ):
+            self._scope_known()  # the alias moved: what was known describes another index
+        for doc, (_op, item) in zip(sent, items, strict=True):
             if "error" in item or item.get("status", 500) >= 300:
                 self.known.forget(doc.doc_id)
             if item.get("status") == 409:
@@ -166,11 +176,11 @@ class Sink:
         sent: list[MappedDoc] = []
         for doc in docs:
             cur = current[doc.doc_id]
-            if not cur.exists and doc.delete:
+            skip = _skip(doc, cur)
+            if skip == "absent":
                 out.deleted += 1  # nothing to remove
                 continue
-            newer = cur.version is None or doc.version > cur.version
-            if cur.exists and not (newer or (doc.delete and doc.version == cur.version)):
+            if skip == "stale":
                 out.stale += 1
                 continue
             if not cur.exists:
@@ -198,9 +208,10 @@ class Sink:
 
     def _current(self, docs: list[MappedDoc], out: WriteOutcome) -> dict[str, Current]:
         """Each target as the index holds it: from the last write's response when the sink
-        made it, else read in real time (one ``_mget`` for the rest)."""
-        found = {d.doc_id: c for d in docs if (c := self.known.get(d.doc_id)) is not None}
-        unknown = [d.doc_id for d in docs if d.doc_id not in found]
+        made it, else read in real time (one ``_mget`` for the rest). A known entry that
+        would skip the change is read again: only conditional writes rest on a guess."""
+        found = self.known.get_many(d.doc_id for d in docs)
+        unknown = [d.doc_id for d in docs if d.doc_id not in found or _skip(d, found[d.doc_id])]
         if unknown:
             started = time.perf_counter()
             found.update(self._read(unknown))
@@ -237,6 +248,23 @@ class Sink:
                 text_hash,
             )
         return out
+
+    def _scope_known(self) -> None:
+        """Tie ``known`` to the concrete index behind the alias (by uuid), so entries
+        learnt about another index, before a restart or an alias move, are never used."""
+        try:
+            settings = self._request(
+                lambda: self.client.indices.get_settings(
+                    index=self.mapping.index, name="index.uuid"
+                )
+            )
+        except NotFoundError:
+            return  # no alias yet: the first write reports it
+        if len(settings) != 1:
+            return  # several indices: entries stay in memory only, as without a state
+        ((name, body),) = settings.items()
+        self._target = name
+        self.known.scope(str(body["settings"]["index"]["uuid"]))
 
     # -- failures, requests ------------------------------------------------------------
 
@@ -322,3 +350,14 @@ class Sink:
         out.dead_letters += len(dead)
         for d in dead:
             log.warning("dead letter: %s v%d at %s: %s", d.doc_id, d.version, d.stage, d.reason)
+
+
+def _skip(doc: MappedDoc, cur: Current) -> str | None:
+    """Why a change needs no write: ``absent`` (a delete of a missing document),
+    ``stale`` (not newer than the indexed version), or None (write it)."""
+    if not cur.exists:
+        return "absent" if doc.delete else None
+    newer = cur.version is None or doc.version > cur.version
+    if newer or (doc.delete and doc.version == cur.version):
+        return None
+    return "stale"

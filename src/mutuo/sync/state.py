@@ -2,6 +2,7 @@
 
     STATE/checkpoint.json    where to resume (written atomically after each acknowledged bulk)
     STATE/embeddings.sqlite  content-hash -> vector cache
+    STATE/known.sqlite       what the sink last wrote of each document (merge mode)
     STATE/worker.lock        held by the running worker (``flock``)
 
 ``checkpoint.json`` also carries the counters and the last change's time, which is what
@@ -20,6 +21,7 @@ import orjson
 
 from ..errors import ConfigError
 from .embedding_cache import EmbeddingCache
+from .known import KnownDocs
 
 FORMAT = 1
 
@@ -97,6 +99,7 @@ class SyncState:
         self._lock.write(str(os.getpid()))
         self._lock.flush()
         self.cache = EmbeddingCache(self.directory / "embeddings.sqlite")
+        self.known = KnownDocs(path=self.directory / "known.sqlite")
 
     def load(self) -> dict[str, Any] | None:
         """The checkpoint, refusing one written for another source or mapping."""
@@ -112,8 +115,10 @@ class SyncState:
         return data
 
     def save(self, position: dict[str, Any], phase: str, stats: dict[str, Any]) -> None:
-        """Checkpoint after an acknowledged bulk: vectors first, then the position."""
+        """Checkpoint after an acknowledged bulk: vectors and known documents first, then
+        the position."""
         self.cache.flush()
+        self.known.flush()
         record = {
             "format": FORMAT,
             "source": self.source,
@@ -129,5 +134,6 @@ class SyncState:
 
     def close(self) -> None:
         self.cache.close()
+        self.known.close()
         fcntl.flock(self._lock, fcntl.LOCK_UN)
         self._lock.close()

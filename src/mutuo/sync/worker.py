@@ -13,6 +13,7 @@ retries. Either way the checkpoint only ever covers acknowledged writes.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import queue
@@ -128,7 +129,7 @@ class SyncWorker:
         self._abort = threading.Event()
         self._stop_requested = False
         self.preparer = Preparer(mapping, embedder, state.cache)
-        self.sink = Sink(client, mapping, source.description, abort=self._abort)
+        self.sink = Sink(client, mapping, source.description, abort=self._abort, known=state.known)
 
     def stop(self) -> None:
         """Finish what was read, checkpoint it, and return from :meth:`run`."""
@@ -168,6 +169,7 @@ class SyncWorker:
         ]
         for t in threads:
             t.start()
+        _freeze_heap()
         try:
             for batch in self._drain(ready_q):
                 self._write(batch, totals, started, summary)
@@ -178,6 +180,7 @@ class SyncWorker:
             self._stop.set()
             for t in threads:
                 t.join(timeout=30)
+            gc.unfreeze()
         summary.seconds = time.monotonic() - started
         summary.stopped = self._stop_requested
         return summary
@@ -256,6 +259,15 @@ class SyncWorker:
                 batch.position, batch.last_version,
             )  # fmt: skip
             self.on_progress(progress)
+
+
+def _freeze_heap() -> None:
+    """Keep what exists before the run (the model, the engine's columns) out of the
+    garbage collector's full passes while it lasts: each would walk that whole heap again
+    while the sync allocates a few objects per field of every change. ``run`` unfreezes
+    on exit, so nothing stays exempt from collection."""
+    gc.collect()
+    gc.freeze()
 
 
 def _log_checkpoint(batch: PreparedBatch, outcome: WriteOutcome, lag: float) -> None:

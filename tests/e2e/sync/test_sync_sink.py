@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from opensearchpy import OpenSearch
 
 from mutuo.sync.changes import Change
 from mutuo.sync.config import SyncMapping
+from mutuo.sync.known import KnownDocs
 from mutuo.sync.mapping import Mapper
 from mutuo.sync.prepare import PreparedBatch
 from mutuo.sync.retry import Backoff
@@ -194,6 +196,30 @@ def test_merge_reads_a_document_only_when_its_own_last_write_is_unknown(
     sink.write(prepared(profiles_mapping, [member("a", 3), gone("b", 3)]))
     assert reads == [["a"], ["b"]]
     assert source(applied, "a")["source_version"] == 3 and source(applied, "b") is None
+
+
+def test_a_restarted_merge_sink_reads_only_what_it_never_wrote_or_would_skip(
+    applied: OpenSearch, profiles_mapping: SyncMapping, tmp_path: Path
+) -> None:
+    reads: list[Any] = []
+    real_mget = applied.mget
+
+    def counting_mget(*args: Any, **kwargs: Any) -> Any:
+        reads.append(kwargs["body"]["ids"])
+        return real_mget(*args, **kwargs)
+
+    applied.mget = counting_mget  # type: ignore[method-assign]
+    first = KnownDocs(path=tmp_path / "known.sqlite")
+    Sink(applied, profiles_mapping, "test://", known=first).write(
+        prepared(profiles_mapping, [member("a", 1)])
+    )
+    first.close()
+    restarted = KnownDocs(path=tmp_path / "known.sqlite")
+    sink = Sink(applied, profiles_mapping, "test://", known=restarted)
+    sink.write(prepared(profiles_mapping, [member("a", 2, job="pilot"), member("b", 2)]))
+    replay = sink.write(prepared(profiles_mapping, [member("a", 2)]))
+    assert reads == [["a"], ["b"], ["a"]]  # the replay is found stale by a real read
+    assert replay.stale == 1 and source(applied, "a")["job"] == "pilot"
 
 
 def test_merge_creates_a_member_first_seen_through_a_signals_upsert(

@@ -148,17 +148,34 @@ class _BulkRun:
         self.default_index = req.path_params.get("index")
         self.default_require_alias = req.flag("require_alias")
         self.default_pipeline = req.params.get("pipeline")
+        self._resolved: dict[tuple[str, bool, bool], Index] = {}
 
     def create_missing_indices(self, ops: list[BulkOp]) -> None:
         """Auto-create the indices that writes name before any item runs, as OpenSearch's
         bulk action does, so a delete ahead of the first write to a new index finds it."""
+        seen: set[tuple[str, bool]] = set()
         for op in ops:
             name = op.meta.get("_index", self.default_index)
             if op.action == "delete" or name is None:
                 continue
             require_alias = bool(op.meta.get("require_alias", self.default_require_alias))
+            if (name, require_alias) in seen:
+                continue
+            seen.add((name, require_alias))
             with contextlib.suppress(OpenSearchError):  # the item reports the error
                 self.engine.resolve_write(name, require_alias=require_alias)
+
+    def prefetch_sources(self, ops: list[BulkOp]) -> None:
+        """Read what the bulk's partial updates merge into, one query per target index."""
+        ids: dict[str, list[str]] = {}
+        for op in ops:
+            name = op.meta.get("_index", self.default_index)
+            if op.action == "update" and name is not None and op.meta.get("_id") is not None:
+                ids.setdefault(name, []).append(str(op.meta["_id"]))
+        for name, doc_ids in ids.items():
+            with contextlib.suppress(OpenSearchError):  # the items report the error
+                index = self.engine.resolve_write(name, auto_create=False)
+                self.batch.prefetch(index, doc_ids)
 
     def item(self, op: BulkOp) -> dict[str, Any]:
         name = op.meta.get("_index", self.default_index)
@@ -175,9 +192,7 @@ class _BulkRun:
         if name is None:
             raise ActionRequestValidationError("index is missing")
         require_alias = bool(op.meta.get("require_alias", self.default_require_alias))
-        index = self.engine.resolve_write(
-            name, require_alias=require_alias, auto_create=op.action != "delete"
-        )
+        index = self._resolve(name, require_alias, op.action != "delete")
         self.touched[index.name] = index
         routing = op.meta.get("routing", self.req.params.get("routing"))
         versioning = Versioning(
@@ -201,6 +216,19 @@ class _BulkRun:
         assert op.update is not None
         return self.batch.update(index, doc_id, op.update, versioning, self._source_spec(op))
 
+    def _resolve(self, name: str, require_alias: bool, auto_create: bool) -> Index:
+        """The index a write lands in, resolved once per bulk for each target (indices
+        the bulk creates exist before the first item runs; failures are not kept, so
+        each failing item reports its own error)."""
+        key = (name, require_alias, auto_create)
+        index = self._resolved.get(key)
+        if index is None:
+            index = self.engine.resolve_write(
+                name, require_alias=require_alias, auto_create=auto_create
+            )
+            self._resolved[key] = index
+        return index
+
     def _source_spec(self, op: BulkOp) -> tuple[bool, list[str], list[str]] | None:
         assert op.update is not None
         if "_source" in op.meta:
@@ -219,6 +247,7 @@ def register_bulk(router: Router, engine: Engine) -> None:
         ops = parse_bulk(req.body)
         run = _BulkRun(engine, req)
         run.create_missing_indices(ops)
+        run.prefetch_sources(ops)
         results = [run.item(op) for op in ops]
         run.batch.commit()
         refreshed: dict[str, Any] = {}

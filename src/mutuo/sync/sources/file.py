@@ -19,25 +19,24 @@ from .base import ReadOptions
 def parse_record(line: bytes, collection: str, offset: int) -> Change | None:
     """One log line as a change; a malformed line becomes a change carrying its error
     (it goes to the dead-letter index); a record of another collection gives None."""
-    text = line.decode("utf-8", "replace")
     try:
         record = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        return _broken(text, offset, f"invalid JSON: {exc}")
+        return _broken(line, offset, f"invalid JSON: {exc}")
     if not isinstance(record, dict):
-        return _broken(text, offset, "a record must be a JSON object")
+        return _broken(line, offset, "a record must be a JSON object")
     if record.get("ns", collection) != collection:
         return None
     op, version, doc_id = record.get("op"), record.get("version"), record.get("id")
     if op not in OPS:
-        return _broken(text, offset, f"op must be one of {list(OPS)}, got {op!r}", doc_id)
+        return _broken(line, offset, f"op must be one of {list(OPS)}, got {op!r}", doc_id)
     if not isinstance(version, int) or isinstance(version, bool) or version <= 0:
-        return _broken(text, offset, f"version must be a positive integer, got {version!r}", doc_id)
+        return _broken(line, offset, f"version must be a positive integer, got {version!r}", doc_id)
     if doc_id is None or isinstance(doc_id, dict | list | bool) or doc_id == "":
-        return _broken(text, offset, f"id must be a string or a number, got {doc_id!r}")
+        return _broken(line, offset, f"id must be a string or a number, got {doc_id!r}")
     doc = record.get("doc")
     if op != "delete" and not isinstance(doc, dict):
-        return _broken(text, offset, f"{op} needs a [doc] object", doc_id, version)
+        return _broken(line, offset, f"{op} needs a [doc] object", doc_id, version)
     return Change(
         op,
         doc_id_of(doc_id),
@@ -47,8 +46,9 @@ def parse_record(line: bytes, collection: str, offset: int) -> Change | None:
     )
 
 
-def _broken(text: str, offset: int, error: str, doc_id: Any = None, version: int = 0) -> Change:
+def _broken(line: bytes, offset: int, error: str, doc_id: Any = None, version: int = 0) -> Change:
     ident = doc_id_of(doc_id) if isinstance(doc_id, str | int) and doc_id != "" else f"@{offset}"
+    text = line.decode("utf-8", "replace")  # decoded only for the dead letter
     return Change("replace", ident, version, None, 0.0, raw=text, error=error)
 
 
@@ -95,21 +95,24 @@ class FileSource:
         """Up to ``limit`` complete records after ``offset``; the new offset and the
         bytes of an unfinished last line."""
         changes: list[Change] = []
+        at = 0  # read position in ``buffer`` (sliced once per call, not once per line)
         while len(changes) < limit:
-            newline = buffer.find(b"\n")
+            newline = buffer.find(b"\n", at)
             if newline < 0:
                 chunk = f.read(1 << 20)
                 if not chunk:
                     break
-                buffer += chunk
+                buffer = buffer[at:] + chunk
+                at = 0
                 continue
-            line, buffer = buffer[:newline], buffer[newline + 1 :]
-            start, offset = offset, offset + newline + 1
+            line = buffer[at:newline]
+            start, offset = offset, offset + newline + 1 - at
+            at = newline + 1
             if line.strip():
                 change = parse_record(line, self.collection, start)
                 if change is not None:
                     changes.append(change)
-        return changes, offset, buffer
+        return changes, offset, buffer[at:]
 
     def _check(self, f: Any, offset: int) -> None:
         size = os.fstat(f.fileno()).st_size
