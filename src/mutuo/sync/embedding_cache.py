@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .state_db import open_state_db
+
 _CHUNK = 500
 
 
@@ -26,11 +28,10 @@ class EmbeddingCache:
         self._pending: dict[str, np.ndarray] = {}
         self._db: sqlite3.Connection | None = None
         if path is not None:
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS vectors (hash TEXT PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID"
+            self._db = open_state_db(
+                path,
+                "CREATE TABLE IF NOT EXISTS vectors (hash TEXT PRIMARY KEY, vector BLOB NOT NULL) "
+                "WITHOUT ROWID",
             )
 
     def lookup(self, hashes: list[str]) -> dict[str, np.ndarray]:

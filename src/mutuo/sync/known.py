@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .state_db import open_state_db
+
 _CHUNK = 500
 
 
@@ -46,13 +48,11 @@ class KnownDocs:
         self._scope = ""  # the uuid of the index the entries describe
         self._db: sqlite3.Connection | None = None
         if path is not None:
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(
+            self._db = open_state_db(
+                path,
                 "CREATE TABLE IF NOT EXISTS known (scope TEXT NOT NULL, id TEXT NOT NULL, "
                 "exists_ INTEGER NOT NULL, seq_no INTEGER NOT NULL, primary_term INTEGER NOT "
-                "NULL, version INTEGER, text_hash TEXT, PRIMARY KEY (scope, id)) WITHOUT ROWID"
+                "NULL, version INTEGER, text_hash TEXT, PRIMARY KEY (scope, id)) WITHOUT ROWID",
             )
 
     @property

@@ -179,17 +179,23 @@ def test_merge_retries_when_another_writer_gets_in_between(
     assert doc["bio"] == "updated" and doc["likes_received_7d"] == 3.0
 
 
-def test_merge_reads_a_document_only_when_its_own_last_write_is_unknown(
-    applied: OpenSearch, profiles_mapping: SyncMapping
-) -> None:
-    reads: list[Any] = []
+@pytest.fixture
+def reads(applied: OpenSearch) -> list[list[str]]:
+    """The ids of every real-time ``_mget`` the sink sends, in order."""
+    seen: list[list[str]] = []
     real_mget = applied.mget
 
     def counting_mget(*args: Any, **kwargs: Any) -> Any:
-        reads.append(kwargs["body"]["ids"])
+        seen.append(kwargs["body"]["ids"])
         return real_mget(*args, **kwargs)
 
     applied.mget = counting_mget  # type: ignore[method-assign]
+    return seen
+
+
+def test_merge_reads_a_document_only_when_its_own_last_write_is_unknown(
+    applied: OpenSearch, profiles_mapping: SyncMapping, reads: list[list[str]]
+) -> None:
     sink = Sink(applied, profiles_mapping, "test://")
     sink.write(prepared(profiles_mapping, [member("a", 1)]))
     sink.write(prepared(profiles_mapping, [member("a", 2, job="pilot"), member("b", 2)]))
@@ -199,16 +205,8 @@ def test_merge_reads_a_document_only_when_its_own_last_write_is_unknown(
 
 
 def test_a_restarted_merge_sink_reads_only_what_it_never_wrote_or_would_skip(
-    applied: OpenSearch, profiles_mapping: SyncMapping, tmp_path: Path
+    applied: OpenSearch, profiles_mapping: SyncMapping, tmp_path: Path, reads: list[list[str]]
 ) -> None:
-    reads: list[Any] = []
-    real_mget = applied.mget
-
-    def counting_mget(*args: Any, **kwargs: Any) -> Any:
-        reads.append(kwargs["body"]["ids"])
-        return real_mget(*args, **kwargs)
-
-    applied.mget = counting_mget  # type: ignore[method-assign]
     first = KnownDocs(path=tmp_path / "known.sqlite")
     Sink(applied, profiles_mapping, "test://", known=first).write(
         prepared(profiles_mapping, [member("a", 1)])
