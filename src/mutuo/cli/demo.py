@@ -146,8 +146,9 @@ def _print_case(console: Console, case: dict[str, Any]) -> None:
     console.print(
         "[dim]model: the promoted LTR model's score, with the features that moved it most "
         "(SHAP contributions); marketplace: + score spread x (exposure_strength x "
-        "exposure_balance + explore_weight x explore_bonus), bounded; p(like): the simulation's hidden probability that the viewer likes them, "
-        "never seen by the ranking[/]"
+        "exposure_balance + explore_weight x explore_bonus), bounded; p(like): the "
+        "simulation's hidden probability that the viewer likes them, never seen by the "
+        "ranking[/]"
     )
 
 

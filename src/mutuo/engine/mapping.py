@@ -152,7 +152,6 @@ class Mapping:
         self, obj: dict[str, Any], prefix: str, doc: ParsedDocument, doc_id: str | None
     ) -> None:
         fields = self.fields
-        values = doc.values
         for key, value in obj.items():
             path = f"{prefix}.{key}" if prefix else key
             mapper = fields.get(path)
@@ -160,11 +159,11 @@ class Mapping:
             # fields of most documents)
             if mapper is not None and mapper.kind not in _SPECIAL_KINDS:
                 if type(value) in _SCALARS:
-                    self._add_scalar(mapper, value, values, doc_id)
+                    self._add_scalar(mapper, value, doc, doc_id)
                     continue
                 if type(value) is list and all(type(item) in _SCALARS for item in value):
                     for item in value:
-                        self._add_scalar(mapper, item, values, doc_id)
+                        self._add_scalar(mapper, item, doc, doc_id)
                     continue
             if key == "":
                 raise MapperParsingError("field name cannot be an empty string")
@@ -175,26 +174,19 @@ class Mapping:
             self._parse_value(value, path, doc, doc_id)
 
     def _add_scalar(
-        self, mapper: FieldMapper, value: Any, values: dict[str, list[Any]], doc_id: str | None
+        self, mapper: FieldMapper, value: Any, doc: ParsedDocument, doc_id: str | None
     ) -> None:
-        """Index one scalar into a field and its multi-fields (what :meth:`_index_field`
-        does for a scalar, without the checks only objects and arrays need)."""
+        """Index one scalar into a field and its multi-fields (the end of
+        :meth:`_index_field`, which the fast path of :meth:`_parse_object` enters directly:
+        a plain scalar needs none of the checks objects and arrays do)."""
         converted = self._convert(mapper, value, doc_id)
         if converted is None:
             return
-        bucket = values.get(mapper.path)
-        if bucket is None:
-            values[mapper.path] = [converted]
-        else:
-            bucket.append(converted)
+        doc.add(mapper.path, converted)
         for sub_path in mapper.sub_fields:
             sub_value = self._convert(self.fields[sub_path], value, doc_id)
             if sub_value is not None:
-                bucket = values.get(sub_path)
-                if bucket is None:
-                    values[sub_path] = [sub_value]
-                else:
-                    bucket.append(sub_value)
+                doc.add(sub_path, sub_value)
 
     def _parse_value(
         self,
@@ -246,15 +238,7 @@ class Mapping:
             for item in value:
                 self._index_field(mapper, item, doc, doc_id)
             return
-        converted = self._convert(mapper, value, doc_id)
-        if converted is None:
-            return
-        doc.add(mapper.path, converted)
-        for sub_path in mapper.sub_fields:
-            sub = self.fields[sub_path]
-            sub_value = self._convert(sub, value, doc_id)
-            if sub_value is not None:
-                doc.add(sub_path, sub_value)
+        self._add_scalar(mapper, value, doc, doc_id)
 
     def _convert(self, mapper: FieldMapper, value: Any, doc_id: str | None) -> Any:
         try:
