@@ -74,16 +74,20 @@ def xgboost_raw_definition(booster: Any) -> dict[str, Any]:
 
 
 def _floor32(threshold: float) -> np.float32:
-    """The largest float32 that is <= ``threshold``."""
-    value = np.float32(threshold)
+    """The largest float32 that is <= ``threshold``. LightGBM writes thresholds beyond
+    float32's range (up to 1e300): they round to an infinity, stepped back below."""
+    with np.errstate(over="ignore"):
+        value = np.float32(threshold)
     if float(value) > threshold:
         value = np.nextafter(value, np.float32(-np.inf))
     return value
 
 
 def _strict32(threshold: float) -> float:
-    """A float32 ``s`` with ``v <= threshold`` <=> ``v < s`` for every float32 ``v``."""
-    return float(np.nextafter(_floor32(threshold), np.float32(np.inf)))
+    """A float32 ``s`` with ``v <= threshold`` <=> ``v < s`` for every float32 ``v``
+    (above the largest float32, ``s`` is +inf)."""
+    with np.errstate(over="ignore"):
+        return float(np.nextafter(_floor32(threshold), np.float32(np.inf)))
 
 
 def _lightgbm_model(booster: Any) -> dict[str, Any]:

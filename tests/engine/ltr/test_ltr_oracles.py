@@ -167,3 +167,11 @@ def test_lightgbm_export_refuses_what_the_plugin_cannot_express() -> None:
     booster = lightgbm_model("lambdarank", missing=0.2)
     with pytest.raises(export.ExportError, match="missing-value routing"):
         export.lightgbm_ranklib_definition(booster)
+
+
+@pytest.mark.parametrize("threshold", [1e300, -1e300, 3.5e38, 0.1, -0.0])
+def test_lightgbm_thresholds_beyond_float32_convert_without_overflow(threshold: float) -> None:
+    strict = np.float32(export._strict32(threshold))  # warnings are errors in pytest
+    probes = np.array([-np.inf, -3.4e38, -1.0, -0.0, 0.1, 1.0, 3.4e38, np.inf], np.float32)
+    probes = np.concatenate([probes, np.nextafter(probes, np.float32(np.inf))])
+    assert ((probes.astype(np.float64) <= threshold) == (probes < strict)).all()
