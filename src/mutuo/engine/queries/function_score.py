@@ -26,6 +26,9 @@ _SCORE_MODES = ("multiply", "sum", "avg", "first", "max", "min")
 _BOOST_MODES = ("multiply", "replace", "sum", "avg", "max", "min")
 _OPTIONS = {"query", "functions", "score_mode", "boost_mode", "max_boost", "min_score", "weight"}
 FLOAT_MAX = float(np.finfo(np.float32).max)
+# Score modes that leave a lone function's value unchanged (``1 * v``, or the only
+# candidate of first/max/min); sum and avg compute with it.
+_LONE_MODES = ("multiply", "first", "max", "min")
 
 
 @dataclass
@@ -155,7 +158,43 @@ class FunctionScore(Query):
     ) -> np.ndarray:
         if not self.functions:
             return query_scores
-        factor = self.factors(ctx, ordinals)
+        return self._final(ordinals, query_scores, self.factors(ctx, ordinals))
+
+    def lone_function(self) -> ScoreFunction | None:
+        """The function whose values alone make this query's window scores, when it is
+        the query's only function (no filter, a score mode that leaves one value as it
+        is, no ``min_score``, no sub-query, no ``_name``); None otherwise. Callers that
+        score many such queries over one window compute those values together and
+        finish each with :meth:`window_from_values`."""
+        if (
+            self.query is not None
+            or self.min_score is not None
+            or self.query_name is not None
+            or len(self.functions) != 1
+            or self.functions[0].filter is not None
+            or self.score_mode not in _LONE_MODES
+        ):
+            return None
+        return self.functions[0].function
+
+    def window_from_values(
+        self, ctx: SearchContext, ordinals: np.ndarray, boost: float, values: np.ndarray
+    ) -> Matches:
+        """:meth:`window` (scoring) of a query with a :meth:`lone_function`, given that
+        function's float64 ``values`` for the live ``ordinals`` (in their order)."""
+        mask = ctx.live[ordinals]
+        rows = np.flatnonzero(mask)
+        scores = np.zeros(len(ordinals), dtype=np.float32)
+        if len(rows):
+            query_scores = Matches(mask, None, 1.0).boosted(boost).score_array()[rows]
+            weight = self.functions[0].weight
+            factor = values * weight if weight is not None else values
+            scores[rows] = self._final(ordinals[rows], query_scores, factor)
+        return Matches(mask, scores, 0.0)
+
+    def _final(
+        self, ordinals: np.ndarray, query_scores: np.ndarray, factor: np.ndarray
+    ) -> np.ndarray:
         f = np.minimum(factor, float(self.max_boost))
         if self.boost_mode == "replace":  # the query score is not read
             final = f.astype(np.float32)
@@ -198,7 +237,7 @@ class FunctionScore(Query):
         """The factor of one function without a filter, where the score mode leaves its
         value as it is (``1 * v``, or the only candidate of first/max/min); None for the
         modes that compute with it (sum adds it to 0, avg divides by the weight)."""
-        if self.score_mode not in ("multiply", "first", "max", "min"):
+        if self.score_mode not in _LONE_MODES:
             return None
         entry = self.functions[0]
         value = np.asarray(entry.function.values(ctx, ordinals), dtype=np.float64)

@@ -89,6 +89,23 @@ class FieldValueFactor(ScoreFunction):
             values = np.where(has, values, self.missing)
         return values
 
+    def _plain_raw(self, ctx: SearchContext, ordinals: np.ndarray) -> np.ndarray | None:
+        """:meth:`_raw` when it raises nothing and needs no check: a numeric column,
+        with ``missing`` wherever a document has no value; None otherwise."""
+        mapper = ctx.mapper(self.field)
+        if mapper is None or mapper.kind not in (NUMBER, DATE, BOOLEAN):
+            return None
+        column = ctx.shard.column(mapper.path)
+        if not isinstance(column, NumericColumn):
+            return None
+        values = column.values.view()[ordinals].astype(np.float64)
+        has = column.has.view()[ordinals]
+        if not has.all():
+            if self.missing is None:
+                return None
+            values = np.where(has, values, self.missing)
+        return values
+
     def values(self, ctx: SearchContext, ordinals: np.ndarray) -> np.ndarray:
         raw = self._raw(ctx, ordinals)
         if self.modifier in _SILENT:
@@ -118,3 +135,34 @@ class FieldValueFactor(ScoreFunction):
             f"field value function{self.name_func()}: {self.modifier}(doc['{self.field}'].value"
             f"{default} * factor={java_float_str(self.factor)})",
         )
+
+
+def values_together(
+    functions: list[FieldValueFactor], ctx: SearchContext, ordinals: np.ndarray
+) -> list[np.ndarray | None]:
+    """Each function's :meth:`~FieldValueFactor.values` for the same ``ordinals``, computed
+    together: the columns' values side by side, multiplied by the factors and passed
+    through each modifier once for all the functions that use it. The arithmetic is the
+    one-at-a-time path's, element by element, so the values are identical. A function
+    that would raise or needs a check (no numeric field, a document without a value and
+    no ``missing``, a negative result) gets None: its caller takes that path for it,
+    which raises the error in its own words."""
+    raws = [f._plain_raw(ctx, ordinals) for f in functions]
+    kept = [i for i, raw in enumerate(raws) if raw is not None]
+    out: list[np.ndarray | None] = [None] * len(functions)
+    if not kept:
+        return out
+    stacked = np.stack([raw for raw in raws if raw is not None])
+    stacked *= np.array([functions[i].factor for i in kept])[:, None]
+    by_modifier: dict[str, list[int]] = {}
+    for row, i in enumerate(kept):
+        by_modifier.setdefault(functions[i].modifier, []).append(row)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for modifier, rows in by_modifier.items():
+            if modifier != "none":
+                stacked[rows] = _MODIFIERS[modifier](stacked[rows])
+    fine = np.logical_not(np.any(stacked < 0, axis=1))
+    for row, i in enumerate(kept):
+        if fine[row]:
+            out[i] = stacked[row]
+    return out

@@ -1,0 +1,114 @@
+"""Feature queries of one kind computed together over a window, not one query at a time.
+
+A feature set is mostly a few query shapes repeated with different fields and params: a
+``function_score`` with one ``field_value_factor``, ``match`` on a text field, a
+``script_score`` with ``knn_score``. Run one by one, each pays its own reads and its own
+Python overhead; here the window's work is shared:
+
+* ``field_value_factor`` functions: the columns' values side by side, each modifier
+  applied once to all the functions that use it
+  (:func:`.field_value_factor.values_together`);
+* ``match`` queries on one field: one term x document BM25 matrix for all their terms
+  (:func:`.match.windows_together`);
+* ``knn_score`` scripts on one vector field: the window's vectors read once.
+
+Each kind hands its results back through the query's own finishing code, with the same
+arithmetic element by element, so a feature's values are identical to
+:meth:`Query.run_window`'s (``tests/engine/ltr/test_ltr_grouped.py`` checks it). A query
+whose shape is not recognised here, or that has a ``_name``, is left to the general path,
+as is one whose values would raise an error (the general path raises it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import OpenSearchError
+from ..queries import Matches, Query
+from ..queries.function_score import FunctionScore
+from ..queries.functions.field_value_factor import FieldValueFactor, values_together
+from ..queries.match import Match, windows_together
+from ..queries.script_score import ScriptScore
+from ..search_context import SearchContext
+from .features import Prepared
+
+
+def effective_boost(query: Query) -> float:
+    """The boost :meth:`Query.run_window` hands to :meth:`Query.window` (outer boost 1)."""
+    return float(np.float32(1.0) * np.float32(query.boost))
+
+
+def grouped_windows(
+    ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared]
+) -> dict[int, Matches]:
+    """Scoring window matches of the feature queries that run together, by column."""
+    out: dict[int, Matches] = {}
+    _field_value_factors(ctx, ordinals, prepared, out)
+    _matches(ctx, ordinals, prepared, out)
+    _knn_scores(ctx, ordinals, prepared, out)
+    return out
+
+
+def _field_value_factors(
+    ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared], out: dict[int, Matches]
+) -> None:
+    found: list[tuple[int, FunctionScore, FieldValueFactor]] = []
+    for column, query in enumerate(prepared):
+        if isinstance(query, FunctionScore):
+            function = query.lone_function()
+            if isinstance(function, FieldValueFactor):
+                found.append((column, query, function))
+    if not found:
+        return
+    targets = ordinals[ctx.live[ordinals]]
+    values = values_together([f for _c, _q, f in found], ctx, targets)
+    for (column, query, _function), value in zip(found, values, strict=True):
+        if value is not None:
+            _put(
+                out, column, query.window_from_values, ctx, ordinals, effective_boost(query), value
+            )
+
+
+def _matches(
+    ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared], out: dict[int, Matches]
+) -> None:
+    by_field: dict[str, list[tuple[int, tuple[list[tuple[str, float]], int, float]]]] = {}
+    for column, query in enumerate(prepared):
+        if isinstance(query, Match) and type(query) is Match:
+            clauses = _or_none(query.bm25_clauses, ctx)
+            if clauses is not None:
+                spec = (clauses[0], clauses[1], effective_boost(query))
+                by_field.setdefault(query.field, []).append((column, spec))
+    for field, entries in by_field.items():
+        results = windows_together(ctx, field, [spec for _c, spec in entries], ordinals)
+        for (column, _spec), matches in zip(entries, results, strict=True):
+            out[column] = matches
+
+
+def _knn_scores(
+    ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared], out: dict[int, Matches]
+) -> None:
+    vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for column, query in enumerate(prepared):
+        if isinstance(query, ScriptScore):
+            program = _or_none(query.lone_script, ctx)
+            if program is not None:
+                boost = effective_boost(query)
+                _put(out, column, query.window_from_rows, ctx, program, ordinals, boost, vectors)
+
+
+def _or_none(compute: Callable[..., Any], *args: Any) -> Any:
+    """``compute(*args)``, or None when it raises: the general path raises it itself."""
+    try:
+        return compute(*args)
+    except OpenSearchError:
+        return None
+
+
+def _put(out: dict[int, Matches], column: int, compute: Callable[..., Matches], *args: Any) -> None:
+    matches = _or_none(compute, *args)
+    if matches is not None:
+        out[column] = matches
