@@ -217,5 +217,5 @@ def test_recognised_shapes_run_together_and_named_or_unknown_ones_alone(engine: 
     ]
     prepared: list[Prepared] = [parse_query(b) for b in bodies]
     ctx = SearchContext(engine, engine.indices["docs"])
-    grouped = grouped_windows(ctx, np.arange(20), prepared)
-    assert sorted(grouped) == [0, 1, 2, 3]
+    blocks = grouped_windows(ctx, np.arange(20), prepared)
+    assert sorted(c for block in blocks for c in block.columns) == [0, 1, 2, 3]

@@ -22,18 +22,29 @@ as is one whose values would raise an error (the general path raises it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import OpenSearchError
-from ..queries import Matches, Query
-from ..queries.function_score import FunctionScore
+from ..queries import Query
+from ..queries.function_score import FunctionScore, windows_from_values
 from ..queries.functions.field_value_factor import FieldValueFactor, values_together
 from ..queries.match import Match, windows_together
 from ..queries.script_score import ScriptScore
 from ..search_context import SearchContext
 from .features import Prepared
+
+
+@dataclass
+class Block:
+    """Scoring window matches of some feature columns: what each query's
+    :meth:`Query.run_window` gives, a row per column."""
+
+    columns: list[int]
+    mask: np.ndarray  # bool (columns, ordinals), or (ordinals,) shared by every column
+    scores: np.ndarray  # float32 (columns, ordinals)
 
 
 def effective_boost(query: Query) -> float:
@@ -43,9 +54,9 @@ def effective_boost(query: Query) -> float:
 
 def grouped_windows(
     ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared]
-) -> dict[int, Matches]:
-    """Scoring window matches of the feature queries that run together, by column."""
-    out: dict[int, Matches] = {}
+) -> list[Block]:
+    """The feature queries that run together, as blocks of columns."""
+    out: list[Block] = []
     _field_value_factors(ctx, ordinals, prepared, out)
     _matches(ctx, ordinals, prepared, out)
     _knn_scores(ctx, ordinals, prepared, out)
@@ -53,7 +64,7 @@ def grouped_windows(
 
 
 def _field_value_factors(
-    ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared], out: dict[int, Matches]
+    ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared], out: list[Block]
 ) -> None:
     found: list[tuple[int, FunctionScore, FieldValueFactor]] = []
     for column, query in enumerate(prepared):
@@ -63,17 +74,22 @@ def _field_value_factors(
                 found.append((column, query, function))
     if not found:
         return
-    targets = ordinals[ctx.live[ordinals]]
-    values = values_together([f for _c, _q, f in found], ctx, targets)
-    for (column, query, _function), value in zip(found, values, strict=True):
-        if value is not None:
-            _put(
-                out, column, query.window_from_values, ctx, ordinals, effective_boost(query), value
-            )
+    live = ctx.live[ordinals]
+    rows = np.flatnonzero(live)
+    values, valid = values_together([f for _c, _q, f in found], ctx, ordinals[rows])
+    kept = np.flatnonzero(valid).tolist()
+    if not kept:
+        return
+    queries = [found[i][1] for i in kept]
+    final, fine = windows_from_values(queries, [effective_boost(q) for q in queries], values[kept])
+    scores = np.zeros((len(kept), len(ordinals)), dtype=np.float32)
+    scores[:, rows] = final
+    chosen = np.flatnonzero(fine)
+    out.append(Block([found[kept[i]][0] for i in chosen.tolist()], live, scores[chosen]))
 
 
 def _matches(
-    ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared], out: dict[int, Matches]
+    ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared], out: list[Block]
 ) -> None:
     by_field: dict[str, list[tuple[int, tuple[list[tuple[str, float]], int, float]]]] = {}
     for column, query in enumerate(prepared):
@@ -83,21 +99,23 @@ def _matches(
                 spec = (clauses[0], clauses[1], effective_boost(query))
                 by_field.setdefault(query.field, []).append((column, spec))
     for field, entries in by_field.items():
-        results = windows_together(ctx, field, [spec for _c, spec in entries], ordinals)
-        for (column, _spec), matches in zip(entries, results, strict=True):
-            out[column] = matches
+        mask, scores = windows_together(ctx, field, [spec for _c, spec in entries], ordinals)
+        out.append(Block([column for column, _spec in entries], mask, scores))
 
 
 def _knn_scores(
-    ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared], out: dict[int, Matches]
+    ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared], out: list[Block]
 ) -> None:
     vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for column, query in enumerate(prepared):
         if isinstance(query, ScriptScore):
             program = _or_none(query.lone_script, ctx)
-            if program is not None:
-                boost = effective_boost(query)
-                _put(out, column, query.window_from_rows, ctx, program, ordinals, boost, vectors)
+            if program is None:
+                continue
+            boost = effective_boost(query)
+            matches = _or_none(query.window_from_rows, ctx, program, ordinals, boost, vectors)
+            if matches is not None:
+                out.append(Block([column], matches.mask, matches.score_array()[None, :]))
 
 
 def _or_none(compute: Callable[..., Any], *args: Any) -> Any:
@@ -106,9 +124,3 @@ def _or_none(compute: Callable[..., Any], *args: Any) -> Any:
         return compute(*args)
     except OpenSearchError:
         return None
-
-
-def _put(out: dict[int, Matches], column: int, compute: Callable[..., Matches], *args: Any) -> None:
-    matches = _or_none(compute, *args)
-    if matches is not None:
-        out[column] = matches

@@ -18,7 +18,7 @@ import numpy as np
 from ..queries import Matches, Query
 from ..search_context import SearchContext
 from .features import DerivedInputs, Prepared
-from .grouped import grouped_windows
+from .grouped import Block, grouped_windows
 
 
 @dataclass
@@ -43,19 +43,29 @@ def compute_features(
     count = len(ordinals)
     values = np.full((count, len(prepared)), missing_value, dtype=np.float32)
     matched = np.zeros((count, len(prepared)), dtype=bool)
-    grouped = grouped_windows(ctx, ordinals, prepared)
+    done = set()
+    for block in grouped_windows(ctx, ordinals, prepared):
+        _fill_block(block, boost, values, matched)
+        done.update(block.columns)
     for column, feature in enumerate(prepared):
-        if feature is None:
+        if feature is None or column in done:
             continue
         if isinstance(feature, Query):
-            matches = grouped.get(column)
-            if matches is None:
-                matches = feature.run_window(ctx, ordinals, scoring=True)
+            matches = feature.run_window(ctx, ordinals, scoring=True)
             _fill(matches, boost, values[:, column], matched[:, column])
         else:
             values[:, column] = _derived_column(feature, values, count)
             matched[:, column] = True
     return FeatureMatrix(values, matched)
+
+
+def _fill_block(block: Block, boost: float, values: np.ndarray, matched: np.ndarray) -> None:
+    """:func:`_fill` of each column of a block at once (the same float32 arithmetic)."""
+    scores = block.scores if boost == 1.0 else block.scores * np.float32(boost)
+    mask = np.broadcast_to(block.mask, scores.shape)
+    columns = block.columns
+    values[:, columns] = np.where(mask, scores, values[:, columns].T).T
+    matched[:, columns] = mask.T
 
 
 def _fill(matches: Matches, boost: float, out_values: np.ndarray, out_matched: np.ndarray) -> None:

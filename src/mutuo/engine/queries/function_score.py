@@ -177,21 +177,6 @@ class FunctionScore(Query):
             return None
         return self.functions[0].function
 
-    def window_from_values(
-        self, ctx: SearchContext, ordinals: np.ndarray, boost: float, values: np.ndarray
-    ) -> Matches:
-        """:meth:`window` (scoring) of a query with a :meth:`lone_function`, given that
-        function's float64 ``values`` for the live ``ordinals`` (in their order)."""
-        mask = ctx.live[ordinals]
-        rows = np.flatnonzero(mask)
-        scores = np.zeros(len(ordinals), dtype=np.float32)
-        if len(rows):
-            query_scores = Matches(mask, None, 1.0).boosted(boost).score_array()[rows]
-            weight = self.functions[0].weight
-            factor = values * weight if weight is not None else values
-            scores[rows] = self._final(ordinals[rows], query_scores, factor)
-        return Matches(mask, scores, 0.0)
-
     def _final(
         self, ordinals: np.ndarray, query_scores: np.ndarray, factor: np.ndarray
     ) -> np.ndarray:
@@ -290,6 +275,36 @@ class FunctionScore(Query):
     def lucene_string(self) -> str:
         inner = self.query.lucene_string() if self.query is not None else "*:*"
         return f"function score ({inner}, functions: [...])"
+
+
+def windows_from_values(
+    queries: list[FunctionScore], boosts: list[float], values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The window scores of queries with a :meth:`~FunctionScore.lone_function`, given
+    those functions' float64 ``values`` (a row per query, a column per live document of
+    the window; ``boosts`` are the boosts :meth:`~Query.window` would get): (float32
+    scores, which rows are valid). The arithmetic is :meth:`~FunctionScore.window`'s,
+    element by element; a row with a negative or NaN score is not valid (the one-query
+    path raises its error)."""
+    weights = np.array([[_weight_or_one(q.functions[0].weight)] for q in queries])
+    caps = np.array([[q.max_boost] for q in queries])
+    factor = np.minimum(values * weights, caps)  # times 1.0 leaves a value as it is
+    final = np.empty(values.shape, dtype=np.float32)
+    modes: dict[str, list[int]] = {}
+    for row, query in enumerate(queries):
+        modes.setdefault(query.boost_mode, []).append(row)
+    for mode, rows in modes.items():
+        if mode == "replace":  # the query score is not read
+            final[rows] = factor[rows]
+        else:  # the sub-query is match_all: its score is the boost, as a float
+            constant = np.array([[float(np.float32(1.0) * np.float32(boosts[r]))] for r in rows])
+            final[rows] = _combine(mode, constant, factor[rows])
+    valid = np.all(final >= 0, axis=1)
+    return final, valid
+
+
+def _weight_or_one(weight: float | None) -> float:
+    return 1.0 if weight is None else weight
 
 
 def _filter_rows(ctx: SearchContext, query: Query, ordinals: np.ndarray) -> np.ndarray:

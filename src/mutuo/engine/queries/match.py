@@ -282,9 +282,10 @@ def windows_together(
     field: str,
     queries: list[tuple[list[tuple[str, float]], int, float]],
     ordinals: np.ndarray,
-) -> list[Matches]:
+) -> tuple[np.ndarray, np.ndarray]:
     """The scoring :meth:`Match.window` of several plain BM25 queries on one text field
-    (each given as its :meth:`Match.bm25_clauses` and boost) over the same ``ordinals``.
+    (each given as its :meth:`Match.bm25_clauses` and boost) over the same ``ordinals``:
+    (queries, ordinals) matched and float32 score matrices.
 
     Every distinct (term, weight) of all of them is one row of a single term x document
     BM25 matrix (norms, statistics and liveness read once); each query then adds its
@@ -297,14 +298,15 @@ def windows_together(
         weighted = [(t, float(np.float32(boost) * np.float32(b))) for t, b in clauses]
         picks.append([row_of.setdefault(key, len(row_of)) for key in weighted])
     hit, scores = FieldTerms(ctx, field, ordinals).scores(list(row_of))
-    live = ctx.live[ordinals]
-    out = []
-    for (_clauses, required, _boost), rows in zip(queries, picks, strict=True):
-        total = np.zeros(len(ordinals), dtype=np.float64)
-        for row in rows:
-            total += scores[row]
-        mask = (hit[rows].sum(axis=0) >= required) & live
-        result = total.astype(np.float32)
-        result[~mask] = 0
-        out.append(Matches(mask, result, 0.0))
-    return out
+    total = np.zeros((len(queries), len(ordinals)), dtype=np.float64)
+    count = np.zeros((len(queries), len(ordinals)), dtype=np.int64)
+    for position in range(max(len(rows) for rows in picks)):
+        which = [q for q, rows in enumerate(picks) if len(rows) > position]
+        rows = [picks[q][position] for q in which]
+        total[which] += scores[rows]  # clause by clause: each query's own order
+        count[which] += hit[rows]
+    required = np.array([r for _c, r, _b in queries])[:, None]
+    mask = (count >= required) & ctx.live[ordinals]
+    result = total.astype(np.float32)
+    result[~mask] = 0
+    return mask, result

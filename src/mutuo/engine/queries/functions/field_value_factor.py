@@ -139,30 +139,30 @@ class FieldValueFactor(ScoreFunction):
 
 def values_together(
     functions: list[FieldValueFactor], ctx: SearchContext, ordinals: np.ndarray
-) -> list[np.ndarray | None]:
-    """Each function's :meth:`~FieldValueFactor.values` for the same ``ordinals``, computed
-    together: the columns' values side by side, multiplied by the factors and passed
-    through each modifier once for all the functions that use it. The arithmetic is the
-    one-at-a-time path's, element by element, so the values are identical. A function
-    that would raise or needs a check (no numeric field, a document without a value and
-    no ``missing``, a negative result) gets None: its caller takes that path for it,
-    which raises the error in its own words."""
-    raws = [f._plain_raw(ctx, ordinals) for f in functions]
-    kept = [i for i, raw in enumerate(raws) if raw is not None]
-    out: list[np.ndarray | None] = [None] * len(functions)
-    if not kept:
-        return out
-    stacked = np.stack([raw for raw in raws if raw is not None])
-    stacked *= np.array([functions[i].factor for i in kept])[:, None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each function's :meth:`~FieldValueFactor.values` for the same ``ordinals``,
+    computed together: (a float64 row per function, which rows are valid).
+
+    The columns' values side by side are multiplied by the factors and passed through
+    each modifier once for all the functions that use it: the one-at-a-time arithmetic,
+    element by element, so the values are identical. A function that would raise or needs
+    a check (no numeric field, a document without a value and no ``missing``, a negative
+    result) has an invalid row: its caller takes the one-at-a-time path for it, which
+    raises the error in its own words."""
+    stacked = np.zeros((len(functions), len(ordinals)), dtype=np.float64)
+    valid = np.zeros(len(functions), dtype=bool)
+    for row, function in enumerate(functions):
+        raw = function._plain_raw(ctx, ordinals)
+        if raw is not None:
+            stacked[row] = raw
+            valid[row] = True
+    stacked *= np.array([f.factor for f in functions])[:, None]
     by_modifier: dict[str, list[int]] = {}
-    for row, i in enumerate(kept):
-        by_modifier.setdefault(functions[i].modifier, []).append(row)
+    for row, function in enumerate(functions):
+        by_modifier.setdefault(function.modifier, []).append(row)
     with np.errstate(divide="ignore", invalid="ignore"):
         for modifier, rows in by_modifier.items():
             if modifier != "none":
                 stacked[rows] = _MODIFIERS[modifier](stacked[rows])
-    fine = np.logical_not(np.any(stacked < 0, axis=1))
-    for row, i in enumerate(kept):
-        if fine[row]:
-            out[i] = stacked[row]
-    return out
+    valid &= np.logical_not(np.any(stacked < 0, axis=1))
+    return stacked, valid
