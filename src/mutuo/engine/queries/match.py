@@ -294,17 +294,24 @@ def windows_together(
     """
     row_of: dict[tuple[str, float], int] = {}
     picks: list[list[int]] = []
+    weights: dict[tuple[float, float], float] = {}  # the float32 product of two boosts
     for clauses, _required, boost in queries:
-        weighted = [(t, float(np.float32(boost) * np.float32(b))) for t, b in clauses]
-        picks.append([row_of.setdefault(key, len(row_of)) for key in weighted])
+        rows = []
+        for term, clause_boost in clauses:
+            pair = (boost, clause_boost)
+            if pair not in weights:
+                weights[pair] = float(np.float32(boost) * np.float32(clause_boost))
+            rows.append(row_of.setdefault((term, weights[pair]), len(row_of)))
+        picks.append(rows)
     hit, scores = FieldTerms(ctx, field, ordinals).scores(list(row_of))
-    total = np.zeros((len(queries), len(ordinals)), dtype=np.float64)
-    count = np.zeros((len(queries), len(ordinals)), dtype=np.int64)
-    for position in range(max(len(rows) for rows in picks)):
-        which = [q for q, rows in enumerate(picks) if len(rows) > position]
-        rows = [picks[q][position] for q in which]
-        total[which] += scores[rows]  # clause by clause: each query's own order
-        count[which] += hit[rows]
+    # a (queries, clauses, ordinals) stack, short queries padded with a row of zeros
+    width = max(len(rows) for rows in picks)
+    index = np.array([rows + [len(row_of)] * (width - len(rows)) for rows in picks])
+    padded = np.zeros((len(row_of) + 1, len(ordinals)), dtype=np.float64)
+    padded[:-1] = scores
+    # a running sum clause by clause, in double, as one query's path adds its rows
+    total = np.cumsum(padded[index], axis=1)[:, -1]
+    count = np.concatenate([hit, np.zeros((1, len(ordinals)), dtype=bool)])[index].sum(axis=1)
     required = np.array([r for _c, r, _b in queries])[:, None]
     mask = (count >= required) & ctx.live[ordinals]
     result = total.astype(np.float32)

@@ -26,6 +26,7 @@ from ..fields import VECTOR
 from ..search_context import SearchContext
 from ..vector_spaces import raw_values, scores_from_raw
 from . import Matches, Query, parse_common, parse_query, register
+from .match_all import MatchAll
 
 _SPACE_NAMES = {
     "l2": "l2",
@@ -110,7 +111,11 @@ class ScriptScore(Query):
         """:meth:`window` (scoring, no ``min_score``) with the window's vectors shared:
         ``vectors`` maps a column's id to (which ordinals have a vector, their rows), read
         once per column for every query of the window on it."""
-        mask = self.query.run_window(ctx, ordinals, False).mask & ctx.live[ordinals]
+        live = ctx.live[ordinals]
+        if type(self.query) is MatchAll and self.query.query_name is None:
+            mask = live  # what its window (or its cached whole-shard mask) gives
+        else:
+            mask = self.query.run_window(ctx, ordinals, False).mask & live
         scores = np.zeros(len(ordinals), dtype=np.float32)
         column = program.column
         if column is not None and mask.any():
