@@ -1,7 +1,7 @@
 """Features computed together by kind give exactly what each query gives on its own.
 
-``compute_features`` runs ``field_value_factor``, ``match`` and ``knn_score`` features of
-a window together (:mod:`mutuo.engine.ltr.grouped`); the reference here is the general
+``compute_features`` runs ``function_score`` (``field_value_factor``, decays), ``match``
+and ``knn_score`` features of a window together (:mod:`mutuo.engine.ltr.grouped`); the reference here is the general
 path written out: every feature query's own ``run_window``. Over random feature sets
 (modifiers, missing values, boosts, ``_name``, inactive features, errors) and windows
 (deleted documents included), the matrices must be bit-identical (same float32 values,
@@ -38,6 +38,8 @@ MAPPING = {
         "c": {"type": "integer"},
         "v4": {"type": "knn_vector", "dimension": 4, "space_type": "cosinesimil"},
         "v3": {"type": "knn_vector", "dimension": 3, "space_type": "l2"},
+        "d": {"type": "date"},
+        "loc": {"type": "geo_point"},
     }
 }
 
@@ -55,6 +57,10 @@ def _document(rng: np.random.Generator) -> dict[str, Any]:
         doc["v4"] = [float(v) for v in rng.normal(size=4)]
     if rng.random() < 0.6:
         doc["v3"] = [float(v) for v in rng.normal(size=3)]
+    if rng.random() < 0.8:
+        doc["d"] = int(rng.integers(0, 30)) * 86_400_000
+    if rng.random() < 0.8:
+        doc["loc"] = {"lat": float(rng.uniform(40, 41)), "lon": float(rng.uniform(-74, -73))}
     return doc
 
 
@@ -108,6 +114,28 @@ def field_value_factors(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def decays(draw: st.DrawFn) -> dict[str, Any]:
+    field, spec = draw(
+        st.sampled_from(
+            [
+                ("a", {"origin": 5, "scale": 3}),
+                ("c", {"origin": 20, "scale": 10, "offset": 2, "decay": 0.3}),
+                ("d", {"origin": 864_000_000, "scale": "3d"}),
+                ("loc", {"origin": "40.5,-73.5", "scale": "20km"}),
+                ("k", {"origin": 1, "scale": 1}),  # not numeric: an error
+                ("a", {"origin": 5, "scale": -1}),  # an error
+            ]
+        )
+    )
+    kind = draw(st.sampled_from(["gauss", "exp", "linear"]))
+    body: dict[str, Any] = {kind: {field: dict(spec)}}
+    body["boost_mode"] = draw(st.sampled_from(["replace", "multiply", "max"]))
+    if draw(st.booleans()):
+        body["weight"] = 3.0
+    return _named({"function_score": body}, draw(st.integers(0, 5)) == 0)
+
+
+@st.composite
 def matches(draw: st.DrawFn) -> dict[str, Any]:
     field = draw(st.sampled_from(["t1", "t1", "t2", "k", "nope"]))
     text = " ".join(draw(st.lists(st.sampled_from([*WORDS, "zz"]), min_size=0, max_size=4)))
@@ -140,7 +168,9 @@ def knn_scores(draw: st.DrawFn) -> dict[str, Any]:
 
 
 FEATURES = st.lists(
-    st.one_of(field_value_factors(), matches(), knn_scores(), st.none()), min_size=1, max_size=8
+    st.one_of(field_value_factors(), decays(), matches(), knn_scores(), st.none()),
+    min_size=1,
+    max_size=8,
 )
 
 
@@ -208,6 +238,7 @@ def test_recognised_shapes_run_together_and_named_or_unknown_ones_alone(engine: 
     script = {"source": "knn_score", "lang": "knn", "params": knn}
     bodies: list[dict[str, Any]] = [
         {"function_score": {"field_value_factor": {"field": "a", "missing": 0}}},
+        {"function_score": {"gauss": {"a": {"origin": 1, "scale": 2}}}},
         {"match": {"t1": "w1 w2"}},
         {"match": {"t1": "w3"}},
         {"script_score": {"query": {"match_all": {}}, "script": script}},
@@ -218,4 +249,4 @@ def test_recognised_shapes_run_together_and_named_or_unknown_ones_alone(engine: 
     prepared: list[Prepared] = [parse_query(b) for b in bodies]
     ctx = SearchContext(engine, engine.indices["docs"])
     blocks = grouped_windows(ctx, np.arange(20), prepared)
-    assert sorted(c for block in blocks for c in block.columns) == [0, 1, 2, 3]
+    assert sorted(c for block in blocks for c in block.columns) == [0, 1, 2, 3, 4]

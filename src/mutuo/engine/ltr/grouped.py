@@ -5,9 +5,11 @@ A feature set is mostly a few query shapes repeated with different fields and pa
 ``script_score`` with ``knn_score``. Run one by one, each pays its own reads and its own
 Python overhead; here the window's work is shared:
 
-* ``field_value_factor`` functions: the columns' values side by side, each modifier
-  applied once to all the functions that use it
-  (:func:`.field_value_factor.values_together`);
+* ``function_score`` with one function: ``field_value_factor`` columns side by side,
+  each modifier applied once to all the functions that use it
+  (:func:`.field_value_factor.values_together`), other functions (decays) one by one,
+  then every query's weight, ``max_boost`` and ``boost_mode`` at once
+  (:func:`.function_score.windows_from_values`);
 * ``match`` queries on one field: one term x document BM25 matrix for all their terms
   (:func:`.match.windows_together`);
 * ``knn_score`` scripts on one vector field: the window's vectors read once.
@@ -30,6 +32,7 @@ import numpy as np
 from ..errors import OpenSearchError
 from ..queries import Query
 from ..queries.function_score import FunctionScore, windows_from_values
+from ..queries.functions import ScoreFunction
 from ..queries.functions.field_value_factor import FieldValueFactor, values_together
 from ..queries.match import Match, windows_together
 from ..queries.script_score import ScriptScore
@@ -57,26 +60,40 @@ def grouped_windows(
 ) -> list[Block]:
     """The feature queries that run together, as blocks of columns."""
     out: list[Block] = []
-    _field_value_factors(ctx, ordinals, prepared, out)
+    _lone_functions(ctx, ordinals, prepared, out)
     _matches(ctx, ordinals, prepared, out)
     _knn_scores(ctx, ordinals, prepared, out)
     return out
 
 
-def _field_value_factors(
+def _lone_functions(
     ctx: SearchContext, ordinals: np.ndarray, prepared: list[Prepared], out: list[Block]
 ) -> None:
-    found: list[tuple[int, FunctionScore, FieldValueFactor]] = []
+    """``function_score`` features with one function: ``field_value_factor`` values
+    computed side by side, other functions' values one by one, then every query's
+    finishing (weight, ``max_boost``, ``boost_mode``) at once."""
+    found: list[tuple[int, FunctionScore, ScoreFunction]] = []
     for column, query in enumerate(prepared):
         if isinstance(query, FunctionScore):
             function = query.lone_function()
-            if isinstance(function, FieldValueFactor):
+            if function is not None:
                 found.append((column, query, function))
     if not found:
         return
     live = ctx.live[ordinals]
     rows = np.flatnonzero(live)
-    values, valid = values_together([f for _c, _q, f in found], ctx, ordinals[rows])
+    targets = ordinals[rows]
+    factors = [i for i, (_c, _q, f) in enumerate(found) if isinstance(f, FieldValueFactor)]
+    values = np.zeros((len(found), len(rows)), dtype=np.float64)
+    valid = np.zeros(len(found), dtype=bool)
+    if factors:
+        together = [f for _c, _q, f in found if isinstance(f, FieldValueFactor)]
+        values[factors], valid[factors] = values_together(together, ctx, targets)
+    for i, (_column, _query, function) in enumerate(found):
+        if not isinstance(function, FieldValueFactor):
+            value = _or_none(function.values, ctx, targets)
+            if value is not None:
+                values[i], valid[i] = value, True
     kept = np.flatnonzero(valid).tolist()
     if not kept:
         return
