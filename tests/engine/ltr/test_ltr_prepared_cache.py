@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from ltr_rest import Rest
-from opensearchpy import OpenSearch
+from opensearchpy import OpenSearch, TransportError
 
 from mutuo.engine import mustache
 from mutuo.engine.ltr.elements import StoredFeature, StoredFeatureSet
@@ -75,3 +75,35 @@ def test_sltr_scores_follow_each_requests_params(memory_client: OpenSearch, rest
         return str(hits[0]["_id"])
 
     assert [top("rambo"), top("rocky"), top("rambo")] == ["1", "2", "1"]
+
+
+def test_an_updated_cleared_or_deleted_featureset_never_reuses_its_old_templates(
+    memory_client: OpenSearch, rest: Rest
+) -> None:
+    memory_client.index(index="docs", id="1", body={"title": "rambo", "tag": "rocky"})
+    memory_client.index(index="docs", id="2", body={"title": "rocky", "tag": "rambo"})
+    memory_client.indices.refresh(index="docs")
+    rest("PUT", "/_ltr")
+
+    def put(field: str) -> None:
+        template = {"match": {field: "{{q}}"}}  # a shaped template: parsed once, filled
+        features = [{"name": "t", "params": ["q"], "template": template}]
+        status, _body = rest("POST", "/_ltr/_featureset/s", {"featureset": {"features": features}})
+        assert status in (200, 201)
+
+    def top(q: str) -> str:
+        body = {"query": {"sltr": {"featureset": "s", "params": {"q": q}}}}
+        hits = memory_client.search(index="docs", body=body)["hits"]["hits"]
+        return str(hits[0]["_id"])
+
+    put("title")
+    assert [top("rambo"), top("rocky")] == ["1", "2"]
+    put("tag")  # an update evicts the compiled set with its shapes
+    assert [top("rambo"), top("rocky")] == ["2", "1"]
+    put("title")
+    assert top("rambo") == "1"
+    assert rest("POST", "/_ltr/_clearcache")[0] == 200
+    assert [top("rambo"), top("rocky")] == ["1", "2"]
+    assert rest("DELETE", "/_ltr/_featureset/s")[0] == 200
+    with pytest.raises(TransportError, match="Unknown featureset"):
+        top("rambo")

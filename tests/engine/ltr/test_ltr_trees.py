@@ -63,7 +63,7 @@ def test_vectorised_walk_reaches_the_same_leaves_as_a_node_by_node_walk(
     expected = [[walk(tree, row, inclusive) for tree in forest] for row in matrix]
     assert ensemble.levels is not None  # small forests get the complete level layout
     for leaves in (ensemble.leaf_values_by_level(matrix), ensemble.leaf_values_by_node(matrix)):
-        np.testing.assert_array_equal(leaves, np.array(expected, dtype=np.float32))
+        np.testing.assert_array_equal(leaves, np.array(expected, dtype=np.float32).T)
 
 
 def test_xgboost_sum_is_the_float32_running_sum_in_tree_order() -> None:

@@ -26,7 +26,6 @@ they are refused with an error when the element is stored, never approximated.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from ..errors import IllegalArgumentError, OpenSearchError, QueryShardError
 from ..queries import Query, parse_query
 from .elements import StoredFeature, StoredFeatureSet
 from .expressions import Expression, compile_expression
+from .shapes import compile_shape, is_vector
 
 
 @dataclass
@@ -79,6 +79,7 @@ class TemplateFeature:
             raise IllegalArgumentError(cause.reason, caused_by=cause) from None
         self.reads = sorted(mustache.referenced_names(self.tree))
         self.vectors = _json_only_params(self.tree)
+        self.shape = compile_shape(self.tree, set(self.vectors)) if self.reads else None
         self.prepared: OrderedDict[bytes, Query] = OrderedDict()
 
     def validate(self, feature_set: CompiledFeatureSet) -> None:
@@ -104,8 +105,14 @@ class TemplateFeature:
         return query
 
     def _body(self, params: dict[str, Any]) -> Any:
-        """The rendered template, parsed: vector params go around the text (module doc)."""
-        vectors = {n: params[n] for n in self.vectors if _is_vector(params.get(n))}
+        """The rendered template, parsed: from its shape when it has one
+        (:mod:`.shapes`), else with vector params around the text (module doc)."""
+        body = self.shape.fill(params) if self.shape is not None else None
+        return body if body is not None else self.rendered_body(params)
+
+    def rendered_body(self, params: dict[str, Any]) -> Any:
+        """The template rendered with ``params`` and parsed as JSON."""
+        vectors = {n: params[n] for n in self.vectors if is_vector(params.get(n))}
         if vectors:
             marked = {**params, **{n: [_MARKER + n] for n in vectors}}
             try:
@@ -147,16 +154,6 @@ def _json_only_params(tree: list[Any]) -> dict[str, int]:
             others.append(node)
     elsewhere = mustache.referenced_names(others)
     return {name: count for name, count in uses.items() if name not in elsewhere}
-
-
-def _is_vector(value: Any) -> bool:
-    """A list of finite numbers: what prints as JSON and parses back unchanged."""
-    if not isinstance(value, list) or not set(map(type, value)) <= {int, float}:
-        return False
-    try:
-        return all(map(math.isfinite, value))
-    except OverflowError:  # an integer too big for a double: print and parse it
-        return False
 
 
 def _substitute(body: Any, vectors: dict[str, list[Any]]) -> tuple[Any, int]:

@@ -26,6 +26,9 @@ _SCORE_MODES = ("multiply", "sum", "avg", "first", "max", "min")
 _BOOST_MODES = ("multiply", "replace", "sum", "avg", "max", "min")
 _OPTIONS = {"query", "functions", "score_mode", "boost_mode", "max_boost", "min_score", "weight"}
 FLOAT_MAX = float(np.finfo(np.float32).max)
+# Score modes that leave a lone function's value unchanged (``1 * v``, or the only
+# candidate of first/max/min); sum and avg compute with it.
+_LONE_MODES = ("multiply", "first", "max", "min")
 
 
 @dataclass
@@ -155,7 +158,28 @@ class FunctionScore(Query):
     ) -> np.ndarray:
         if not self.functions:
             return query_scores
-        factor = self.factors(ctx, ordinals)
+        return self._final(ordinals, query_scores, self.factors(ctx, ordinals))
+
+    def lone_function(self) -> ScoreFunction | None:
+        """The function whose values alone make this query's window scores, when it is
+        the query's only function (no filter, a score mode that leaves one value as it
+        is, no ``min_score``, no sub-query, no ``_name``); None otherwise. Callers that
+        score many such queries over one window compute those values together and
+        finish each with :meth:`window_from_values`."""
+        if (
+            self.query is not None
+            or self.min_score is not None
+            or self.query_name is not None
+            or len(self.functions) != 1
+            or self.functions[0].filter is not None
+            or self.score_mode not in _LONE_MODES
+        ):
+            return None
+        return self.functions[0].function
+
+    def _final(
+        self, ordinals: np.ndarray, query_scores: np.ndarray, factor: np.ndarray
+    ) -> np.ndarray:
         f = np.minimum(factor, float(self.max_boost))
         if self.boost_mode == "replace":  # the query score is not read
             final = f.astype(np.float32)
@@ -198,7 +222,7 @@ class FunctionScore(Query):
         """The factor of one function without a filter, where the score mode leaves its
         value as it is (``1 * v``, or the only candidate of first/max/min); None for the
         modes that compute with it (sum adds it to 0, avg divides by the weight)."""
-        if self.score_mode not in ("multiply", "first", "max", "min"):
+        if self.score_mode not in _LONE_MODES:
             return None
         entry = self.functions[0]
         value = np.asarray(entry.function.values(ctx, ordinals), dtype=np.float64)
@@ -251,6 +275,36 @@ class FunctionScore(Query):
     def lucene_string(self) -> str:
         inner = self.query.lucene_string() if self.query is not None else "*:*"
         return f"function score ({inner}, functions: [...])"
+
+
+def windows_from_values(
+    queries: list[FunctionScore], boosts: list[float], values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The window scores of queries with a :meth:`~FunctionScore.lone_function`, given
+    those functions' float64 ``values`` (a row per query, a column per live document of
+    the window; ``boosts`` are the boosts :meth:`~Query.window` would get): (float32
+    scores, which rows are valid). The arithmetic is :meth:`~FunctionScore.window`'s,
+    element by element; a row with a negative or NaN score is not valid (the one-query
+    path raises its error)."""
+    weights = np.array([[_weight_or_one(q.functions[0].weight)] for q in queries])
+    caps = np.array([[q.max_boost] for q in queries])
+    factor = np.minimum(values * weights, caps)  # times 1.0 leaves a value as it is
+    final = np.empty(values.shape, dtype=np.float32)
+    modes: dict[str, list[int]] = {}
+    for row, query in enumerate(queries):
+        modes.setdefault(query.boost_mode, []).append(row)
+    for mode, rows in modes.items():
+        if mode == "replace":  # the query score is not read
+            final[rows] = factor[rows]
+        else:  # the sub-query is match_all: its score is the boost, as a float
+            constant = np.array([[float(np.float32(1.0) * np.float32(boosts[r]))] for r in rows])
+            final[rows] = _combine(mode, constant, factor[rows])
+    valid = np.all(final >= 0, axis=1)
+    return final, valid
+
+
+def _weight_or_one(weight: float | None) -> float:
+    return 1.0 if weight is None else weight
 
 
 def _filter_rows(ctx: SearchContext, query: Query, ordinals: np.ndarray) -> np.ndarray:

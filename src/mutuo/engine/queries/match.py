@@ -22,6 +22,7 @@ from . import Matches, Query, parse_common, register, single_field, windowed
 from .msm import resolve_minimum_should_match
 from .scoring import explain_term, sparse_term_scores, term_postings
 from .term import constant_explanation
+from .windowed import FieldTerms
 
 _OPTIONS = {
     "query",
@@ -136,6 +137,18 @@ class Match(Query):
             return Matches(np.zeros(len(ordinals), dtype=bool), None, 0.0)
         clauses, required = self.clauses(terms)
         return windowed.score_clauses(ctx, self.field, clauses, required, boost, scoring, ordinals)
+
+    def bm25_clauses(self, ctx: SearchContext) -> tuple[list[tuple[str, float]], int] | None:
+        """The (term, clause boost) pairs and required count when this query is a plain
+        BM25 boolean on a text field (what :meth:`window` then scores with
+        :func:`.windowed.score_clauses`); None for the other cases (no mapping, a
+        non-text field, no terms) and for a query with a ``_name``."""
+        if self.query_name is not None or ctx.mapper(self.field) is None:
+            return None
+        if not isinstance(ctx.column(self.field), TextColumn):
+            return None
+        terms = self.terms(ctx)
+        return self.clauses(terms) if terms else None
 
     def clauses(self, terms: list[str]) -> tuple[list[tuple[str, float]], int]:
         """(term, clause boost) pairs and how many must match, after Lucene's rewrite."""
@@ -262,3 +275,45 @@ def explain_clauses(
         )
     total = float(np.float32(sum(float(np.float32(e.value)) for e in matched)))
     return Explanation(total, "sum of:", matched)
+
+
+def windows_together(
+    ctx: SearchContext,
+    field: str,
+    queries: list[tuple[list[tuple[str, float]], int, float]],
+    ordinals: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The scoring :meth:`Match.window` of several plain BM25 queries on one text field
+    (each given as its :meth:`Match.bm25_clauses` and boost) over the same ``ordinals``:
+    (queries, ordinals) matched and float32 score matrices.
+
+    Every distinct (term, weight) of all of them is one row of a single term x document
+    BM25 matrix (norms, statistics and liveness read once); each query then adds its
+    rows in clause order, in double, and counts its matching clauses, exactly as
+    :func:`.windowed.score_clauses` does for one query.
+    """
+    row_of: dict[tuple[str, float], int] = {}
+    picks: list[list[int]] = []
+    weights: dict[tuple[float, float], float] = {}  # the float32 product of two boosts
+    for clauses, _required, boost in queries:
+        rows = []
+        for term, clause_boost in clauses:
+            pair = (boost, clause_boost)
+            if pair not in weights:
+                weights[pair] = float(np.float32(boost) * np.float32(clause_boost))
+            rows.append(row_of.setdefault((term, weights[pair]), len(row_of)))
+        picks.append(rows)
+    hit, scores = FieldTerms(ctx, field, ordinals).scores(list(row_of))
+    # a (queries, clauses, ordinals) stack, short queries padded with a row of zeros
+    width = max(len(rows) for rows in picks)
+    index = np.array([rows + [len(row_of)] * (width - len(rows)) for rows in picks])
+    padded = np.zeros((len(row_of) + 1, len(ordinals)), dtype=np.float64)
+    padded[:-1] = scores
+    # a running sum clause by clause, in double, as one query's path adds its rows
+    total = np.cumsum(padded[index], axis=1)[:, -1]
+    count = np.concatenate([hit, np.zeros((1, len(ordinals)), dtype=bool)])[index].sum(axis=1)
+    required = np.array([r for _c, r, _b in queries])[:, None]
+    mask = (count >= required) & ctx.live[ordinals]
+    result = total.astype(np.float32)
+    result[~mask] = 0
+    return mask, result

@@ -26,6 +26,7 @@ from ..fields import VECTOR
 from ..search_context import SearchContext
 from ..vector_spaces import raw_values, scores_from_raw
 from . import Matches, Query, parse_common, parse_query, register
+from .match_all import MatchAll
 
 _SPACE_NAMES = {
     "l2": "l2",
@@ -92,6 +93,42 @@ class ScriptScore(Query):
         matches = Matches(mask, scores, 0.0)
         return matches.boosted(boost) if scoring else matches
 
+    def lone_script(self, ctx: SearchContext) -> KnnScoreScript | None:
+        """The compiled script when this query can be scored with others over one window
+        (:func:`windows_together`): no ``min_score`` and no ``_name`` here or below."""
+        if self.min_score is not None or self.has_named():
+            return None
+        return _compile(ctx, self.script)
+
+    def window_from_rows(
+        self,
+        ctx: SearchContext,
+        program: KnnScoreScript,
+        ordinals: np.ndarray,
+        boost: float,
+        vectors: dict[int, tuple[np.ndarray, np.ndarray]],
+    ) -> Matches:
+        """:meth:`window` (scoring, no ``min_score``) with the window's vectors shared:
+        ``vectors`` maps a column's id to (which ordinals have a vector, their rows), read
+        once per column for every query of the window on it."""
+        live = ctx.live[ordinals]
+        if type(self.query) is MatchAll and self.query.query_name is None:
+            mask = live  # what its window (or its cached whole-shard mask) gives
+        else:
+            mask = self.query.run_window(ctx, ordinals, False).mask & live
+        scores = np.zeros(len(ordinals), dtype=np.float32)
+        column = program.column
+        if column is not None and mask.any():
+            key = id(column)
+            if key not in vectors:
+                has = column.exists()[ordinals]
+                vectors[key] = (has, column.matrix.view()[ordinals[has]])
+            has, rows = vectors[key]
+            if not mask.all():
+                rows = rows[mask[has]]
+            scores[mask] = program.scores(ordinals[mask], rows)
+        return Matches(mask, scores, 0.0).boosted(boost)
+
 
 class KnnScoreScript:
     """The compiled ``knn_score`` script of one request on one index."""
@@ -125,12 +162,15 @@ class KnnScoreScript:
         column = ctx.shard.columns.get(mapper.path)
         self.column = column if isinstance(column, VectorColumn) else None
 
-    def scores(self, ords: np.ndarray) -> np.ndarray:
+    def scores(self, ords: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Scores of ``ords``; ``rows``, when given, are their vectors already read (the
+        rows of the ordinals that have one, in order)."""
         out = np.zeros(len(ords), dtype=np.float32)
         if self.column is None or not len(ords):
             return out
         has = self.column.exists()[ords]
-        rows = self.column.matrix.view()[ords[has]]
+        if rows is None:
+            rows = self.column.matrix.view()[ords[has]]
         raw = raw_values(self.space, rows, self.vector)
         if self.byte_cosine:
             out[has] = np.float32(1) + raw

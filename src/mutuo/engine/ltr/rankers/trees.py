@@ -11,7 +11,9 @@ When the padded size allows (``_LEVEL_BUDGET``), the trees are also laid out lev
 level as complete binary trees (a leaf above the last level is carried down unchanged):
 node ``i`` of a level has its children at ``2i`` and ``2i + 1`` of the next, so a step
 needs no child lookup, only the node's column and threshold, and the first level, the
-same node for every document, is one column gather of the feature table.
+same node for every document, is one column gather of the feature table. Nodes are kept
+(trees, rows), the feature table (columns, rows): a step's gathers write into buffers
+allocated once per window, and the per-tree sum adds whole rows of leaves in tree order.
 
 Semantics are the plugin's (``NaiveAdditiveDecisionTree`` and RankLib's ``Split``):
 
@@ -24,7 +26,7 @@ Semantics are the plugin's (``NaiveAdditiveDecisionTree`` and RankLib's ``Split`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +35,8 @@ _CHUNK_ROWS = 4096
 # Most nodes of the last level of the complete (padded) layout; deeper, sparser ensembles
 # are walked through their linked nodes.
 _LEVEL_BUDGET = 1 << 21
+# Window sizes whose strided level columns a layout keeps.
+_STRIDED_SIZES = 4
 
 
 @dataclass
@@ -60,10 +64,23 @@ class LevelLayout:
     columns: list[np.ndarray]  # int64 per level: the feature table column a node reads
     thresholds: list[np.ndarray]  # float32 per level (+inf: a carried-down leaf)
     leaves: np.ndarray  # float32 leaf values of the last level
+    # per row count: the columns of levels 1+ times the rows (offsets in the flat table)
+    strided: dict[int, list[np.ndarray]] = field(default_factory=dict)
 
     def ram_bytes(self) -> int:
         arrays = [*self.columns, *self.thresholds, self.leaves]
         return int(sum(a.nbytes for a in arrays))
+
+    def row_strided(self, rows: int) -> list[np.ndarray]:
+        """``column * rows`` of levels 1 and deeper: where a node's row-0 cell is in a
+        (columns, rows) table. Kept for the last few window sizes."""
+        found = self.strided.get(rows)
+        if found is None:
+            if len(self.strided) >= _STRIDED_SIZES:
+                self.strided.pop(next(iter(self.strided)))
+            found = [(c * rows).astype(np.intp) for c in self.columns[1:]]
+            self.strided[rows] = found
+        return found
 
 
 @dataclass
@@ -103,78 +120,97 @@ class TreeEnsemble:
         return out
 
     def leaf_values(self, features: np.ndarray) -> np.ndarray:
-        """The (rows, trees) float32 matrix of the leaf each row reaches in each tree."""
+        """The (trees, rows) float32 matrix of the leaf each row reaches in each tree."""
         if self.levels is not None:
             return self.leaf_values_by_level(features)
         return self.leaf_values_by_node(features)
 
     def feature_table(self, features: np.ndarray) -> np.ndarray:
-        """Two copies of each feature column: NaN becomes -inf in the first (so "v < t"
-        sends it left) and +inf in the second (right); a node picks the copy matching its
-        default direction, which turns missing-value routing into plain comparison. A last
-        all-zero pair of columns is what leaves read."""
-        width = 2 * (self.num_features + 1)
-        table = np.zeros((features.shape[0], width), dtype=np.float32)
-        values = np.asarray(features, dtype=np.float32)
-        table[:, 0 : 2 * self.num_features : 2] = np.nan_to_num(
-            values, nan=-np.inf, posinf=np.inf, neginf=-np.inf
-        )
-        table[:, 1 : 2 * self.num_features : 2] = np.nan_to_num(
-            values, nan=np.inf, posinf=np.inf, neginf=-np.inf
-        )
+        """The (columns, rows) table the nodes read: two copies of each feature, where NaN
+        becomes -inf in the first (so "v < t" sends it left) and +inf in the second
+        (right); a node picks the copy matching its default direction, which turns
+        missing-value routing into plain comparison. A last all-zero pair of columns is
+        what leaves read. A window without NaN is copied as it is."""
+        rows = features.shape[0]
+        table = np.empty((2 * (self.num_features + 1), rows), dtype=np.float32)
+        values = np.asarray(features, dtype=np.float32).T
+        left, right = table[0:-2:2], table[1:-2:2]
+        if np.isnan(values).any():
+            np.copyto(left, np.nan_to_num(values, nan=-np.inf, posinf=np.inf, neginf=-np.inf))
+            np.copyto(right, np.nan_to_num(values, nan=np.inf, posinf=np.inf, neginf=-np.inf))
+        else:
+            np.copyto(left, values)
+            np.copyto(right, values)
+        table[-2:] = 0
         return table
 
-    def _right(self, v: np.ndarray, t: np.ndarray) -> np.ndarray:
+    def _right(self, v: np.ndarray, t: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         # the table holds no NaN, so "not v < t" is "v >= t"
-        return (v > t) if self.inclusive else (v >= t)
+        if self.inclusive:
+            return np.greater(v, t, out=out)
+        return np.greater_equal(v, t, out=out)
 
     def leaf_values_by_node(self, features: np.ndarray) -> np.ndarray:
         """:meth:`leaf_values` through the linked nodes (any shape of tree)."""
         table = self.feature_table(features)
-        rows, width = table.shape
+        rows = table.shape[1]
         flat = table.reshape(-1)
-        offsets = (np.arange(rows, dtype=np.int64) * width)[:, None]
-        node = np.broadcast_to(self.roots, (rows, self.num_trees))
+        offsets = np.arange(rows, dtype=np.int64)[None, :]
+        node = np.broadcast_to(self.roots[:, None], (self.num_trees, rows))
         for _ in range(self.depth):
             packed = self.packed[node]
-            v = flat[offsets + (packed & 0xFFFFFFFF)]
+            v = flat[(packed & 0xFFFFFFFF) * rows + offsets]
             node = (packed >> 32) + self._right(v, self.threshold[node])
         return self.value[node]
 
     def leaf_values_by_level(self, features: np.ndarray) -> np.ndarray:
-        """:meth:`leaf_values` through the complete level layout (fewer gathers a step)."""
+        """:meth:`leaf_values` through the complete level layout (fewer gathers a step).
+
+        Nodes are (trees, rows): a step gathers each node's table cell (``column * rows +
+        row`` of the flat table) and threshold into buffers allocated once per call."""
         levels = self.levels
         assert levels is not None
         table = self.feature_table(features)
-        rows, width = table.shape
-        trees = np.arange(self.num_trees, dtype=np.int64)
+        rows = table.shape[1]
+        trees = np.arange(self.num_trees, dtype=np.intp)[:, None]
         if not levels.columns:  # every tree is a single leaf
-            return np.take(levels.leaves, np.broadcast_to(trees, (rows, self.num_trees)))
-        flat = table.reshape(-1)
-        offsets = (np.arange(rows, dtype=np.int64) * width)[:, None]
+            return np.take(levels.leaves, np.broadcast_to(trees, (self.num_trees, rows)))
         # level 0: every row is at its trees' roots, whose columns are gathered at once
-        node = trees * 2 + self._right(table[:, levels.columns[0]], levels.thresholds[0])
-        for columns, thresholds in zip(levels.columns[1:], levels.thresholds[1:], strict=True):
-            cells = np.take(columns, node)
-            cells += offsets
-            right = self._right(np.take(flat, cells), np.take(thresholds, node))
-            node += node
-            node += right
+        node = trees * 2 + self._right(table[levels.columns[0]], levels.thresholds[0][:, None])
+        flat = table.reshape(-1)
+        offsets = np.arange(rows, dtype=np.intp)[None, :]
+        shape = node.shape
+        cells = np.empty(shape, dtype=np.intp)
+        values = np.empty(shape, dtype=np.float32)
+        thresholds = np.empty(shape, dtype=np.float32)
+        right = np.empty(shape, dtype=bool)
+        for columns, level_thresholds in zip(
+            levels.row_strided(rows), levels.thresholds[1:], strict=True
+        ):
+            np.take(columns, node, out=cells)
+            np.add(cells, offsets, out=cells)
+            np.take(flat, cells, out=values)
+            np.take(level_thresholds, node, out=thresholds)
+            self._right(values, thresholds, out=right)
+            np.left_shift(node, 1, out=node)
+            np.add(node, right, out=node)
         return np.take(levels.leaves, node)
 
     def _sum(self, leaves: np.ndarray) -> np.ndarray:
+        """Each column's sum over the trees, in tree order (``leaves`` is (trees, rows))."""
         if self.ranklib_sum:
-            products = leaves.astype(np.float64) * self.weights.astype(np.float64)
-            total = np.zeros(leaves.shape[0], dtype=np.float32)
-            for t in range(products.shape[1]):
-                total = (total.astype(np.float64) + products[:, t]).astype(np.float32)
+            products = leaves.astype(np.float64) * self.weights.astype(np.float64)[:, None]
+            total = np.zeros(leaves.shape[1], dtype=np.float32)
+            for product in products:
+                total = (total.astype(np.float64) + product).astype(np.float32)
             return total
         if not np.all(self.weights == 1.0):
-            leaves = leaves * self.weights
-        if leaves.shape[1] == 0:
-            return np.zeros(leaves.shape[0], dtype=np.float32)
-        # cumsum accumulates left to right in float32: the same rounding as Java's float sum
-        return np.cumsum(leaves, axis=1, dtype=np.float32)[:, -1]
+            leaves = leaves * self.weights[:, None]
+        if leaves.shape[0] == 0:
+            return np.zeros(leaves.shape[1], dtype=np.float32)
+        # cumsum accumulates tree by tree in float32: the same rounding as Java's float sum
+        running: np.ndarray = np.cumsum(leaves, axis=0, dtype=np.float32)
+        return running[-1]
 
 
 def compile_trees(
