@@ -95,15 +95,16 @@ class GeoDistance(Query):
         return column if isinstance(column, GeoColumn) else None
 
     def mask(self, ctx: SearchContext) -> np.ndarray:
+        """The live documents within the distance (of the domain's, when there is one)."""
         column = self.column(ctx)
         out = np.zeros(ctx.maxdoc, dtype=bool)
         if column is None:
             return out
-        domain = ctx.domain_mask()
-        ords = np.flatnonzero(ctx.live if domain is None else (domain & ctx.live))
+        ords = _live_domain_ordinals(ctx)
         out[ords[self._first_points_within(ctx, column, ords)]] = True
         if column.mv_docs.n:
-            out[self._other_points_within(column)] = True
+            others = self._other_points_within(column)
+            out[others[ctx.live[others]]] = True
         return out
 
     def window(
@@ -186,15 +187,26 @@ class GeoDistance(Query):
         return box & (lon >= west) & (lon <= east)
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
-        return Matches(self.mask(ctx) & ctx.live, None, 1.0)
+        return Matches(self.mask(ctx), None, 1.0)
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
-        if not (self.mask(ctx) & ctx.live)[ordinal]:
+        if not self.mask(ctx)[ordinal]:
             return Explanation.no_match(f"{self.lucene_string()} doesn't match id {ordinal}")
         return constant_explanation(self.lucene_string(), boost)
 
     def lucene_string(self) -> str:
         return f"{self.field}:{self.field} latitude={self.lat} longitude={self.lon} distance={self.meters}"
+
+
+def _live_domain_ordinals(ctx: SearchContext) -> np.ndarray:
+    """The live ordinals of ``ctx.domain`` (all live ones without one), ascending: the
+    domain is read once and liveness only for its documents (a hard filter asks a dozen
+    distances, each about the few documents its ``bool`` left in play)."""
+    domain = ctx.domain
+    if domain is None:
+        return np.flatnonzero(ctx.live)
+    ords = np.flatnonzero(domain) if domain.dtype == np.bool_ else np.unique(domain)
+    return ords[ctx.live[ords]]
 
 
 def _wrap(lon: float) -> float:
