@@ -17,8 +17,8 @@ Measured, in one run:
   exact cosine, window, linear score): what the computation costs without an engine,
   measured interleaved with ``in_process`` (viewer by viewer) so that both see the same
   load from other processes; ``*_cpu``: the same calls' CPU time (all of this process's
-  threads: BLAS and faiss may use several), which other processes disturb less than wall
-  time.
+  threads: BLAS and faiss threads that spin-wait after a call count too, so it can exceed
+  the wall time).
 """
 
 from __future__ import annotations
