@@ -125,6 +125,18 @@ def test_search_template_by_id_and_inline(people: OpenSearch) -> None:
     assert people.search_template(body=inline)["hits"]["total"]["value"] == 4
 
 
+def test_a_search_template_runs_the_script_as_last_stored(people: OpenSearch) -> None:
+    body = {"id": "by_tag", "params": {"tag": "a"}}
+    people.put_script(id="by_tag", body={"script": {"lang": "mustache", "source": TERM_TEMPLATE}})
+    assert people.search_template(index="people", body=body)["hits"]["total"]["value"] == 2
+    by_bio = {"query": {"match": {"bio": "{{tag}}"}}}
+    people.put_script(id="by_tag", body={"script": {"lang": "mustache", "source": by_bio}})
+    assert people.search_template(index="people", body=body)["hits"]["total"]["value"] == 0
+    people.delete_script(id="by_tag")
+    with pytest.raises(NotFoundError, match="unable to find script"):
+        people.search_template(index="people", body=body)
+
+
 def test_search_template_errors(people: OpenSearch) -> None:
     with pytest.raises(NotFoundError) as info:
         people.search_template(body={"id": "unknown", "params": {}})

@@ -80,6 +80,13 @@ def test_text_that_looks_like_a_member_is_kept() -> None:
     assert cut.complete
 
 
+def test_brackets_and_names_inside_unescaped_strings_are_text() -> None:
+    raw = b'{"bio": "[{ \'profile_vector\' ", "t": ["]", "profile_vector"], "profile_vector": [2]}'
+    cut = cut_members(raw, ("profile_vector",))
+    assert orjson.loads(cut.data) == {"bio": "[{ 'profile_vector' ", "t": ["]", "profile_vector"]}
+    assert cut.complete
+
+
 def test_an_escaped_name_is_left_for_the_filter() -> None:
     raw = b'{"profile\\u005fvector": [1], "graph_vector": [2], "n": 1}'
     cut = cut_members(raw, ("profile_vector", "graph_vector"))

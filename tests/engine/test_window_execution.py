@@ -72,6 +72,7 @@ def engine() -> Iterator[tuple[OpenSearch, Engine]]:
     body: list[dict[str, Any]] = []
     for i in range(DOCS):
         body += [{"index": {"_index": "docs", "_id": str(i)}}, _document(rng)]
+    body += [{"index": {"_index": "docs", "_id": "far"}}, {"loc": [[0.0, 0.0], [-73.6, 40.4]]}]
     client.bulk(body=body, refresh=True)
     for i in range(0, DOCS, 17):  # deleted documents never match
         client.delete(index="docs", id=str(i), refresh=True)
@@ -156,6 +157,17 @@ QUERIES: list[dict[str, Any]] = [
         }
     },
     {"bool": {"must_not": [{"exists": {"field": "loc"}}]}},
+    {"geo_distance": {"distance": "30km", "loc": {"lat": 40.5, "lon": -73.5}}},
+    {
+        "bool": {
+            "should": [
+                {"geo_distance": {"distance": f"{km}km", "loc": {"lat": 40.3, "lon": -73.8}}}
+                for km in (5, 20, 40)
+            ],
+            "filter": [{"term": {"status": "active"}}],
+        }
+    },
+    {"terms": {"_id": ["3", "18", "nope", "40", "far", 5]}},
     {"dis_max": {"queries": [{"match": {"title": "w5"}}, {"match": {"body": "w5"}}]}},
     {"match_phrase": {"body": "w1 w2"}},
 ]

@@ -14,7 +14,11 @@ Measured, in one run:
 * ``serve``: the same calls over HTTP against ``mutuo serve`` (a separate process on the
   same data), with 1 and with 4 concurrent clients: latency and queries/s;
 * ``raw_numpy``: the same stages written directly in numpy over prepared arrays (masks,
-  exact cosine, window, linear score): what the computation costs without an engine.
+  exact cosine, window, linear score): what the computation costs without an engine,
+  measured interleaved with ``in_process`` (viewer by viewer) so that both see the same
+  load from other processes; ``*_cpu``: the same calls' CPU time (all of this process's
+  threads: BLAS and faiss threads that spin-wait after a call count too, so it can exceed
+  the wall time).
 """
 
 from __future__ import annotations
@@ -90,27 +94,39 @@ def _call(handle: Any, viewer_id: str) -> int:
     return len(orjson.loads(data)["hits"]["hits"])
 
 
-def _in_process(client: OpenSearch, ids: list[str], warm: int) -> dict[str, Any]:
+def _in_process(
+    client: OpenSearch,
+    ids: list[str],
+    warm: int,
+    raw: RawRecommend,
+    viewers: list[int],
+    seen: dict[int, np.ndarray],
+) -> dict[str, Any]:
+    """The engine's calls and the raw baseline, interleaved viewer by viewer, so both see
+    the same machine (other processes' load changes within a run); wall and CPU time."""
     connections = client.transport.connection_pool.connections
     engine = next(c for c in connections if isinstance(c, EmbeddedConnection)).engine
     for viewer_id in ids[:warm]:
         _call(engine.handle, viewer_id)
-    samples, hits = [], 0
-    for viewer_id in ids[warm:]:
-        t0 = time.perf_counter()
+    wall: dict[str, list[float]] = {"engine": [], "raw": []}
+    cpu: dict[str, list[float]] = {"engine": [], "raw": []}
+    hits = 0
+    for viewer_id, i in zip(ids[warm:], viewers[warm:], strict=True):
+        t0, c0 = time.perf_counter(), time.process_time()
         hits += _call(engine.handle, viewer_id)
-        samples.append((time.perf_counter() - t0) * 1000)
-    return {**latency_stats(samples), "mean_hits": round(hits / max(1, len(samples)), 2)}
-
-
-def _raw(market: BenchMarket, viewers: list[int], seen: dict[int, np.ndarray]) -> dict[str, Any]:
-    raw = RawRecommend(market)
-    samples = []
-    for i in viewers:
-        t0 = time.perf_counter()
+        wall["engine"].append((time.perf_counter() - t0) * 1000)
+        cpu["engine"].append((time.process_time() - c0) * 1000)
+        t0, c0 = time.perf_counter(), time.process_time()
         raw.top(i, seen[i])
-        samples.append((time.perf_counter() - t0) * 1000)
-    return latency_stats(samples)
+        wall["raw"].append((time.perf_counter() - t0) * 1000)
+        cpu["raw"].append((time.process_time() - c0) * 1000)
+    mean_hits = round(hits / max(1, len(wall["engine"])), 2)
+    return {
+        "in_process": {**latency_stats(wall["engine"]), "mean_hits": mean_hits},
+        "in_process_cpu": latency_stats(cpu["engine"]),
+        "raw_numpy": latency_stats(wall["raw"]),
+        "raw_numpy_cpu": latency_stats(cpu["raw"]),
+    }
 
 
 def _free_port() -> int:
@@ -200,18 +216,20 @@ def run(members: int, queries: int, seed: int, root: str) -> dict[str, Any]:
         try:
             report["index_seconds"] = round(_load(client, market, root), 1)
             seen = _viewer_states(client, market, viewers, seed)
+            raw = RawRecommend(market)
             gc.collect()
             gc.freeze()
-            report["in_process"] = _in_process(client, ids, warm)
+            report.update(_in_process(client, ids, warm, raw, viewers, seen))
             gc.unfreeze()
         finally:
             client.close()
-        report["raw_numpy"] = _raw(market, viewers[warm:], seen)
-        del market
+        del market, raw
         gc.collect()
         report["serve"] = _serve(path, ids, warm)
     p50, p99 = report["in_process"]["p50_ms"], report["in_process"]["p99_ms"]
     report["ratio_p50_to_raw"] = round(p50 / report["raw_numpy"]["p50_ms"], 2)
+    cpu_ratio = report["in_process_cpu"]["p50_ms"] / report["raw_numpy_cpu"]["p50_ms"]
+    report["ratio_cpu_p50_to_raw"] = round(cpu_ratio, 2)
     report["targets"] = {
         "in_process_p50_ms_under": TARGET_P50_MS,
         "in_process_p99_ms_under": TARGET_P99_MS,

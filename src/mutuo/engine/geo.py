@@ -124,12 +124,15 @@ def is_single_point_array(value: list[object]) -> bool:
     )
 
 
+_DISTANCE = re.compile(r"(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)")
+
+
 def parse_distance(value: object, default_unit: str = "m") -> float:
     """``"10km"``, ``"500m"``, ``12`` (default unit) -> metres."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value) * _DISTANCE_UNITS[default_unit]
     text = str(value).strip()
-    m = re.fullmatch(r"(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)", text)
+    m = _DISTANCE.fullmatch(text)
     if m is None:
         raise GeoParseError(f"failed to parse distance [{text}]")
     unit = m.group(2) or default_unit

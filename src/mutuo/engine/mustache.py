@@ -183,7 +183,13 @@ def _java_double(value: float) -> str:
 
 def json_escape(text: str) -> str:
     """JSON string escaping (JsonStringEncoder.quoteAsString), without the quotes."""
+    if _NEEDS_ESCAPE.search(text) is None:  # most values (numbers, ids) are left as they are
+        return text
     return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+# what json.dumps(ensure_ascii=False) escapes
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
 
 
 def url_encode(text: str) -> str:
@@ -197,16 +203,22 @@ _MISSING = object()
 def _lookup(name: str, stack: list[Any]) -> Any:
     if name == ".":
         return stack[-1]
-    parts = name.split(".")
+    first, *rest = _name_parts(name)
     for ctx in reversed(stack):
-        value = _get(ctx, parts[0])
+        value = ctx.get(first, _MISSING) if type(ctx) is dict else _get(ctx, first)
         if value is not _MISSING:
-            for part in parts[1:]:
+            for part in rest:
                 value = _get(value, part)
                 if value is _MISSING:
                     return None
             return value
     return None
+
+
+@lru_cache(maxsize=4096)
+def _name_parts(name: str) -> tuple[str, ...]:
+    """A dotted name's segments (a template names the same few parameters per render)."""
+    return tuple(name.split("."))
 
 
 def _get(ctx: Any, key: str) -> Any:

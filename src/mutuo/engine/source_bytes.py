@@ -7,8 +7,9 @@ names straight from the bytes, so the parser never sees their values.
 
 Nothing is parsed member by member (that would cost what it saves): each name is found
 with ``bytes.find``, and an occurrence counts only if it is a name at the top level. The
-bytes before it, strings deleted by one regex substitution, must hold no quote (else the
-occurrence is inside a string) and one more opening than closing bracket. Its value is
+bytes before it, strings deleted (split at quotes; a regex when there are escapes), must
+hold no quote (else the occurrence is inside a string) and one more opening than closing
+bracket. Its value is
 then matched by one regex when it is flat (a string, a scalar, an array or object without
 nested containers; an array of numbers first, the common case). A name written with
 escapes (``"a\\u005fb"``), or a nested value, is left in place: ``complete`` is then
@@ -58,12 +59,13 @@ def cut_members(raw: bytes, names: tuple[str, ...]) -> CutSource:
     out = bytearray()
     copied = checked = 0
     depth = 0
-    complete = b"\\u" not in raw
+    escapes = b"\\" in raw  # one byte: found far faster than the two of "\\u"
+    complete = not escapes or b"\\u" not in raw
     for position, length in found:
         if position < checked:
             continue
-        between = _STRINGS.sub(b"", raw[checked:position])
-        if b'"' in between:  # inside a string: the text of a value, not a name
+        between = _outside_strings(raw[checked:position], escapes)
+        if between is None:  # inside a string: the text of a value, not a name
             continue
         depth += _depth_change(between)
         checked = position
@@ -77,6 +79,17 @@ def cut_members(raw: bytes, names: tuple[str, ...]) -> CutSource:
         copied = checked = _drop_comma(out, raw, end)
     out += raw[copied:]
     return CutSource(bytes(out), complete)
+
+
+def _outside_strings(text: bytes, escapes: bool) -> bytes | None:
+    """``text`` without its complete strings (None when it ends inside one). Without
+    escapes, strings are what lies between pairs of quotes: a split, several times faster
+    than the regex."""
+    if escapes:
+        kept = _STRINGS.sub(b"", text)
+        return None if b'"' in kept else kept
+    pieces = text.split(b'"')
+    return None if len(pieces) % 2 == 0 else b"".join(pieces[::2])
 
 
 def _flat_value_end(raw: bytes, after_name: int) -> int:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 KIND = "stored_script"
+_SCRIPTS = "stored_scripts"  # engine.extensions: the stored scripts by id
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 _TEMPLATE_KEYS = {"id", "source", "params", "explain", "profile", "file", "inline"}
 
@@ -60,14 +61,17 @@ def put_script(engine: Engine, script_id: str, body: dict[str, Any]) -> None:
         stored["options"] = options
     with engine.store.transaction() as tx:
         tx.put_meta(KIND, script_id, stored)
+    engine.extensions.pop(_SCRIPTS, None)
 
 
 def get_script(engine: Engine, script_id: str) -> dict[str, Any] | None:
-    for name, value in engine.store.meta_items(KIND):
-        if name == script_id:
-            script: dict[str, Any] = value
-            return script
-    return None
+    """A stored script, from the engine's copy of them (read from the store once, dropped
+    when a script is stored or deleted): every template search names one."""
+    scripts: dict[str, dict[str, Any]] | None = engine.extensions.get(_SCRIPTS)
+    if scripts is None:
+        scripts = engine.extensions[_SCRIPTS] = dict(engine.store.meta_items(KIND))
+    script = scripts.get(script_id)
+    return None if script is None else dict(script)
 
 
 def delete_script(engine: Engine, script_id: str) -> None:
@@ -75,6 +79,7 @@ def delete_script(engine: Engine, script_id: str) -> None:
         raise ResourceNotFoundError(f"stored script [{script_id}] does not exist")
     with engine.store.transaction() as tx:
         tx.delete_meta(KIND, script_id)
+    engine.extensions.pop(_SCRIPTS, None)
 
 
 def render_request(

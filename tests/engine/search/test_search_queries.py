@@ -127,6 +127,15 @@ def test_terms_lookup_reads_values_from_another_document(people: OpenSearch) -> 
     assert ids(people, excluded) == ["2", "4"]
 
 
+def test_terms_on_ids_matches_the_listed_documents_that_exist(people: OpenSearch) -> None:
+    assert ids(people, {"terms": {"_id": ["3", "nope", 1, "3"]}}) == ["1", "3"]
+    people.index(index="seen", id="viewer", body={"seen": ["2", "404", "4"]}, refresh=True)
+    lookup = {"terms": {"_id": {"index": "seen", "id": "viewer", "path": "seen"}}}
+    assert ids(people, {"bool": {"must_not": [lookup]}}) == ["1", "3"]
+    people.delete(index="people", id="4", refresh=True)
+    assert ids(people, lookup) == ["2"]
+
+
 def test_range_on_numbers_rounds_integer_bounds_inwards(people: OpenSearch) -> None:
     assert ids(people, {"range": {"age": {"gt": 25, "lte": 41}}}) == ["1", "3"]
     assert ids(people, {"range": {"age": {"gt": 24.5, "lt": 30.5}}}) == ["1", "2"]

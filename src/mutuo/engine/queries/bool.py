@@ -29,6 +29,8 @@ from .term import constant_explanation
 _CLAUSES = ("must", "filter", "should", "must_not")
 # Hand the running mask to expensive clauses once it has shrunk below this share.
 _DOMAIN_SHARE = 0.5
+# A should clause matching under 1/_SPARSE_SHARE of the shard is summed at its matches only.
+_SPARSE_SHARE = 16
 
 
 @register("bool")
@@ -156,6 +158,12 @@ class Bool(Query):
         count = np.zeros(ctx.maxdoc, dtype=np.int32)
         for clause in shoulds:
             m = _run_in(ctx, clause, in_play, scoring, boost)
+            hits = np.flatnonzero(m.mask)
+            if len(hits) * _SPARSE_SHARE < ctx.maxdoc:  # a k-NN source: k documents
+                count[hits] += 1
+                if total is not None:
+                    total[hits] += m.score_array()[hits]
+                continue
             count += m.mask
             if total is not None:
                 total += np.where(m.mask, m.score_array(), np.float32(0))

@@ -95,23 +95,67 @@ class GeoDistance(Query):
         return column if isinstance(column, GeoColumn) else None
 
     def mask(self, ctx: SearchContext) -> np.ndarray:
+        """The live documents within the distance (of the domain's, when there is one)."""
         column = self.column(ctx)
         out = np.zeros(ctx.maxdoc, dtype=bool)
         if column is None:
             return out
-        domain = ctx.domain_mask()
-        ords = np.flatnonzero(ctx.live if domain is None else (domain & ctx.live))
-        lat, lon = column.lat.view()[ords], column.lon.view()[ords]
-        near = self._in_box(lat, lon)
-        ords, lat, lon = ords[near], lat[near], lon[near]
-        if len(ords):
-            meters = point_meters(ctx, column, self.field_path(ctx), self.lat, self.lon, ords)
-            out[ords[meters <= self.meters]] = True
+        ords = _live_domain_ordinals(ctx)
+        out[ords[self._first_points_within(ctx, column, ords)]] = True
         if column.mv_docs.n:
-            mv_lat, mv_lon = column.mv_lat.view(), column.mv_lon.view()
-            near_mv = geo.haversin_meters(self.lat, self.lon, mv_lat, mv_lon) <= self.meters
-            out[column.mv_docs.view()[near_mv]] = True
+            others = self._other_points_within(column)
+            out[others[ctx.live[others]]] = True
         return out
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        """:meth:`mask` for ``ordinals``: distances of those documents only."""
+        column = self.column(ctx)
+        found = np.zeros(len(ordinals), dtype=bool)
+        if column is not None:
+            live = ctx.live[ordinals]
+            found[live] = self._first_points_within(ctx, column, ordinals[live])
+            if column.mv_docs.n:
+                found |= np.isin(ordinals, self._other_points_within(column))
+        matches = Matches(found & ctx.live[ordinals], None, 1.0)
+        return matches.boosted(boost) if scoring else matches
+
+    def _first_points_within(
+        self, ctx: SearchContext, column: GeoColumn, ords: np.ndarray
+    ) -> np.ndarray:
+        """Whether each of ``ords``' first point lies within the distance: a bounding box
+        discards most, the arc distance decides for the rest."""
+        lat, lon = column.lat.view()[ords], column.lon.view()[ords]
+        near = np.flatnonzero(self._in_box(lat, lon))
+        within = np.zeros(len(ords), dtype=bool)
+        if len(near):
+            within[near] = self._meters(ctx, column, ords[near]) <= self.meters
+        return within
+
+    def _meters(self, ctx: SearchContext, column: GeoColumn, rows: np.ndarray) -> np.ndarray:
+        """Distances of ``rows``' first points from the origin, each computed once per
+        request: the hard filter asks one origin a dozen radii (the viewer's own limit,
+        then each member's distance step) about the documents the first one kept."""
+        path = self.field_path(ctx)
+        key = ("geo_distance_meters", path, self.lat, self.lon)
+        known = ctx.request_cache.get(key)
+        if known is None:
+            known = ctx.request_cache[key] = np.full(ctx.maxdoc, np.nan)
+        meters = known[rows]
+        missing = np.isnan(meters)
+        if missing.any():
+            fresh = rows[missing]
+            computed = point_meters(ctx, column, path, self.lat, self.lon, fresh)
+            known[fresh] = computed
+            meters[missing] = computed
+        return meters
+
+    def _other_points_within(self, column: GeoColumn) -> np.ndarray:
+        """Documents with a further point (multi-valued) within the distance."""
+        mv_lat, mv_lon = column.mv_lat.view(), column.mv_lon.view()
+        near_mv = geo.haversin_meters(self.lat, self.lon, mv_lat, mv_lon) <= self.meters
+        return column.mv_docs.view()[near_mv]
 
     def field_path(self, ctx: SearchContext) -> str:
         mapper = ctx.mapper(self.field)
@@ -143,15 +187,26 @@ class GeoDistance(Query):
         return box & (lon >= west) & (lon <= east)
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
-        return Matches(self.mask(ctx) & ctx.live, None, 1.0)
+        return Matches(self.mask(ctx), None, 1.0)
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
-        if not (self.mask(ctx) & ctx.live)[ordinal]:
+        if not self.mask(ctx)[ordinal]:
             return Explanation.no_match(f"{self.lucene_string()} doesn't match id {ordinal}")
         return constant_explanation(self.lucene_string(), boost)
 
     def lucene_string(self) -> str:
         return f"{self.field}:{self.field} latitude={self.lat} longitude={self.lon} distance={self.meters}"
+
+
+def _live_domain_ordinals(ctx: SearchContext) -> np.ndarray:
+    """The live ordinals of ``ctx.domain`` (all live ones without one), ascending: the
+    domain is read once and liveness only for its documents (a hard filter asks a dozen
+    distances, each about the few documents its ``bool`` left in play)."""
+    domain = ctx.domain
+    if domain is None:
+        return np.flatnonzero(ctx.live)
+    ords = np.flatnonzero(domain) if domain.dtype == np.bool_ else np.unique(domain)
+    return ords[ctx.live[ords]]
 
 
 def _wrap(lon: float) -> float:

@@ -141,7 +141,15 @@ class Knn(Query):
 
     # -- execution ---------------------------------------------------------------------
 
+    def weighted(self, ctx: SearchContext, scoring: bool, boost: float) -> Matches:
+        """The boost applied to the k scores before they are spread over the shard (the
+        same float32 products as boosting the dense array, without touching every doc)."""
+        return self._matches(ctx, boost if scoring else 1.0)
+
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
+        return self._matches(ctx, 1.0)
+
+    def _matches(self, ctx: SearchContext, boost: float) -> Matches:
         mapper = ctx.mapper(self.field)
         if mapper is None and self.ignore_unmapped:
             return ctx.none()
@@ -160,6 +168,8 @@ class Knn(Query):
             ords, scores = self._radial(ctx, column, candidates, spec.space_type, graph)
         else:
             ords, scores = self._top_k(ctx, mapper.path, column, spec.space_type)
+        if boost != 1.0:
+            scores = (scores * np.float32(boost)).astype(np.float32)
         dense = np.zeros(ctx.maxdoc, dtype=np.float32)
         dense[ords] = scores
         return Matches(ctx.mask_of(ords), dense, 0.0)

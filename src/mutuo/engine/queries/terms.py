@@ -70,13 +70,10 @@ class Terms(Query):
         cached = ctx.request_cache.get(key)
         if cached is not None:
             return cached
-        from ..api.documents import single_index
-
-        index = single_index(ctx.engine, self.lookup["index"])
-        raw = ctx.engine.store.source(index.uuid, str(self.lookup["id"]))
+        source = _looked_up_source(ctx, self.lookup["index"], str(self.lookup["id"]))
         values: list[Any] = []
-        if raw is not None:
-            values = _extract(codec.loads(raw), self.lookup["path"].split("."))
+        if source is not None:
+            values = _extract(source, self.lookup["path"].split("."))
         limit = ctx.index.setting_int("index.max_terms_count", 65536)
         if len(values) > limit:
             raise IllegalArgumentError(
@@ -105,6 +102,10 @@ class Terms(Query):
                 return ctx.none().mask
             postings = [column.postings[i] for i in found]
             return ctx.mask_of(np.concatenate(postings) if len(postings) > 1 else postings[0])
+        if self.field == "_id":  # one mask for every id (a viewer's seen list is long)
+            id_to_ord = ctx.shard.id_to_ord
+            ords = [o for o in (id_to_ord.get(str(v)) for v in values) if o is not None]
+            return ctx.mask_of(np.array(ords, dtype=np.int64))
         mask = np.zeros(ctx.maxdoc, dtype=bool)
         for value in values:
             mask |= ctx.term_mask(self.field, value)
@@ -136,6 +137,19 @@ class Terms(Query):
     def lucene_string(self) -> str:
         values = self.values if self.values is not None else []
         return f"{self.field}:({' '.join(_keyword_text(v) for v in values)})"
+
+
+def _looked_up_source(ctx: SearchContext, index_name: str, doc_id: str) -> Any:
+    """The looked-up document's ``_source``, read once per request: a hard filter looks up
+    several paths (seen, liked, passed, blocked) of one viewer_state document."""
+    key = ("terms_lookup_source", index_name, doc_id)
+    if key not in ctx.request_cache:
+        from ..api.documents import single_index
+
+        index = single_index(ctx.engine, index_name)
+        raw = ctx.engine.store.source(index.uuid, doc_id)
+        ctx.request_cache[key] = codec.loads(raw) if raw is not None else None
+    return ctx.request_cache[key]
 
 
 def _keyword_text(value: Any) -> str:
