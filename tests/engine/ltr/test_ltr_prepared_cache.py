@@ -13,6 +13,7 @@ from mutuo.engine.ltr.elements import StoredFeature, StoredFeatureSet
 from mutuo.engine.ltr.features import (
     PREPARED_PER_FEATURE,
     CompiledFeatureSet,
+    ParamKeys,
     TemplateFeature,
     compile_featureset,
 )
@@ -60,6 +61,32 @@ def test_a_template_is_parsed_again_only_when_a_value_it_reads_changes() -> None
 def test_numbers_that_render_differently_are_different_inputs() -> None:
     feature, features = template_feature('{"term": {"n": "{{x}}"}}')
     assert feature.prepare({"x": 1}, features) is not feature.prepare({"x": 1.0}, features)
+
+
+def test_param_keys_tell_apart_what_templates_read_and_refuse_what_json_cannot_hold() -> None:
+    keys = ParamKeys({"a": 1, "b": None, "v": [0.5, 1.0], "big": 2**70})
+    assert keys.key(["a", "v"]) == ParamKeys({"a": 1, "v": [0.5, 1.0], "x": 3}).key(["a", "v"])
+    assert keys.key(["b"]) != keys.key(["missing"])  # null is not absent
+    assert keys.key(["a", "b"]) != keys.key(["b", "a"])
+    assert keys.key(["a"]) != ParamKeys({"a": 1.0}).key(["a"])
+    assert keys.key(["a", "big"]) is None
+
+
+def test_templates_of_one_set_reuse_their_queries_through_the_sets_shared_keys() -> None:
+    features = compile_featureset(
+        StoredFeatureSet(
+            "s",
+            [
+                StoredFeature("f", ["q"], "mustache", {"match": {"title": "{{q}}"}}),
+                StoredFeature("g", ["q", "n"], "mustache", {"term": {"n": "{{n}}{{q}}"}}),
+            ],
+        )
+    )
+    first = features.prepare({"q": "rambo", "n": 1})
+    again = features.prepare({"q": "rambo", "n": 1, "other": True})
+    changed = features.prepare({"q": "rambo", "n": 2})
+    assert again[0] is first[0] and again[1] is first[1]
+    assert changed[0] is first[0] and changed[1] is not first[1]
 
 
 def test_sltr_scores_follow_each_requests_params(memory_client: OpenSearch, rest: Rest) -> None:

@@ -85,9 +85,14 @@ class TemplateFeature:
     def validate(self, feature_set: CompiledFeatureSet) -> None:
         """Templates are only checked when rendered."""
 
-    def prepare(self, params: dict[str, Any], feature_set: CompiledFeatureSet) -> Query:
+    def prepare(
+        self,
+        params: dict[str, Any],
+        feature_set: CompiledFeatureSet,
+        keys: ParamKeys | None = None,
+    ) -> Query:
         _check_params(self.name, self.params, params)
-        key = self._key(params)
+        key = (keys or ParamKeys(params)).key(self.reads)
         query = self.prepared.get(key) if key is not None else None
         if query is not None:
             self.prepared.move_to_end(key)  # type: ignore[arg-type]
@@ -123,17 +128,35 @@ class TemplateFeature:
                 return body
         return codec.loads(mustache.render(self.tree, params))
 
-    def _key(self, params: dict[str, Any]) -> bytes | None:
-        """The values this template can read (absent and null differ); None: do not cache."""
-        try:
-            return orjson.dumps([[n in params, params.get(n)] for n in self.reads])
-        except TypeError:  # e.g. an integer beyond 64 bits: rare enough to parse each time
-            return None
-
     def ram_bytes(self) -> int:
         return (
             96 + 2 * len(self.name) + sum(40 + 2 * len(p) for p in self.params) + 4 * len(self.text)
         )
+
+
+class ParamKeys:
+    """The cache key of the param values a template reads (absent and null differ), each
+    param serialised once per request: a viewer with three 384-float vectors is read by a
+    dozen templates of one feature set."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+        self._parts: dict[str, bytes | None] = {}
+
+    def key(self, names: list[str]) -> bytes | None:
+        """The key of ``names``' values; None: do not cache (a value JSON cannot hold)."""
+        parts = []
+        for name in names:
+            if name not in self._parts:
+                try:
+                    self._parts[name] = orjson.dumps([name in self.params, self.params.get(name)])
+                except TypeError:  # e.g. an integer beyond 64 bits: rare enough to parse
+                    self._parts[name] = None
+            part = self._parts[name]
+            if part is None:
+                return None
+            parts.append(part)
+        return b"[" + b",".join(parts) + b"]"
 
 
 def _json_only_params(tree: list[Any]) -> dict[str, int]:
@@ -280,10 +303,16 @@ class CompiledFeatureSet:
     def prepare(self, params: dict[str, Any], active: list[str] | None = None) -> list[Prepared]:
         """One prepared entry per feature; features outside a non-empty ``active`` are None."""
         wanted = set(active) if active else None
-        return [
-            None if wanted is not None and f.name not in wanted else f.prepare(params, self)
-            for f in self.features
-        ]
+        keys = ParamKeys(params)
+        out: list[Prepared] = []
+        for f in self.features:
+            if wanted is not None and f.name not in wanted:
+                out.append(None)
+            elif isinstance(f, TemplateFeature):
+                out.append(f.prepare(params, self, keys))
+            else:
+                out.append(f.prepare(params, self))
+        return out
 
     def ram_bytes(self) -> int:
         return 64 + 8 * len(self._ordinals) + sum(f.ram_bytes() for f in self.features)
