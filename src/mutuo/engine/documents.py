@@ -269,7 +269,9 @@ class WriteBatch:
         index.check(doc_id, guard)  # a stale if_seq_no conflicts even when nothing changes
         current, stored = self._current_source(index, doc_id)
         merged = deep_merge(current, patch)
-        if body.get("detect_noop", True) and same_json(merged, current, ordered=False):
+        # Python's == first: it is looser than JSON equality, so most changes stop there
+        unchanged = merged == current and same_json(merged, current, ordered=False)
+        if body.get("detect_noop", True) and unchanged:
             noop = {
                 "_index": index.name,
                 "_id": doc_id,
