@@ -253,3 +253,17 @@ def test_a_stale_if_seq_no_conflicts_even_for_a_noop_update(memory_client: OpenS
         memory_client.update(
             index="people", id="1", body={"doc": {"a": 1}}, if_seq_no=0, if_primary_term=1
         )
+
+
+def test_an_update_to_an_equal_number_of_another_json_type_is_not_a_noop(
+    memory_client: OpenSearch,
+) -> None:
+    """OpenSearch compares sources as typed maps: 1 and 1.0 differ, and so do 0.0 and -0.0
+    (a keyword field indexes them as different strings)."""
+    memory_client.index(index="people", id="1", body={"n": 1, "z": 0.0}, refresh=True)
+    same = memory_client.update(index="people", id="1", body={"doc": {"n": 1, "z": 0.0}})
+    assert same["result"] == "noop"
+    for patch in ({"n": 1.0}, {"z": -0.0}):
+        assert (
+            memory_client.update(index="people", id="1", body={"doc": patch})["result"] == "updated"
+        )

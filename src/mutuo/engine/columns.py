@@ -19,6 +19,7 @@ Python.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -74,6 +75,17 @@ class Column:
         raise NotImplementedError
 
     def add_batch(self, ords: np.ndarray, values: Sequence[list[Any]]) -> None:
+        raise NotImplementedError
+
+    def values_at(self, ords: np.ndarray) -> list[list[Any]]:
+        """What ``add_batch`` was given for these ordinals, up to what it discards (the
+        order of repeated keyword values): feeding it back indexes a new ordinal exactly
+        like the old one. For partial updates that leave a field unchanged."""
+        raise NotImplementedError
+
+    def copy_batch(self, news: np.ndarray, olds: np.ndarray) -> None:
+        """Index each ordinal of ``news`` (ascending, all new) exactly as the matching one
+        of ``olds`` is: ``add_batch(news, values_at(olds))`` without the round trip."""
         raise NotImplementedError
 
     def delete(self, ords: np.ndarray) -> None:
@@ -149,6 +161,32 @@ class KeywordColumn(Column):
             for ordinal, lo, hi in multi_slices:
                 self.multi[ordinal] = term_ids[lo:hi].tolist()
         _append_postings(self.postings, term_ids, owner_arr)
+
+    def values_at(self, ords: np.ndarray) -> list[list[Any]]:
+        terms, multi = self.dictionary.terms, self.multi
+        out: list[list[Any]] = []
+        for ordinal, first in zip(ords.tolist(), self.first.view()[ords].tolist(), strict=True):
+            many = multi.get(ordinal)
+            if many is not None:
+                out.append([terms[t] for t in many])
+            else:
+                out.append([] if first < 0 else [terms[first]])
+        return out
+
+    def copy_batch(self, news: np.ndarray, olds: np.ndarray) -> None:
+        first = self.first.view()
+        firsts = first[olds]
+        first[news] = firsts
+        single = firsts >= 0
+        term_ids, owners = [firsts[single]], [news[single]]
+        if self.multi:
+            for new, old in zip(news.tolist(), olds.tolist(), strict=True):
+                many = self.multi.get(old)
+                if many is not None:
+                    self.multi[new] = list(many)
+                    term_ids.append(np.asarray(many[1:], dtype=np.int64))
+                    owners.append(np.full(len(many) - 1, new, dtype=np.int64))
+        _append_postings(self.postings, np.concatenate(term_ids), np.concatenate(owners))
 
     def compact(self, keep: np.ndarray, remap: np.ndarray) -> None:
         self.postings = [_remap_sorted(p, remap)[0].astype(np.int32) for p in self.postings]
@@ -336,6 +374,20 @@ class NumericColumn(Column):
             self.mv_docs.view()[start:] = ordinal
             self.mv_values.view()[start:] = vals
 
+    def values_at(self, ords: np.ndarray) -> list[list[Any]]:
+        many = _multi_values_at(self.mv_docs, ords, self.mv_values)
+        has = self.has.view()[ords].tolist()
+        single = self.values.view()[ords].tolist()
+        return [
+            many.get(o) or ([v] if h else [])
+            for o, h, v in zip(ords.tolist(), has, single, strict=True)
+        ]
+
+    def copy_batch(self, news: np.ndarray, olds: np.ndarray) -> None:
+        for arr in (self.values, self.max_values, self.has):
+            arr.view()[news] = arr.view()[olds]
+        _copy_multi(self.mv_docs, (self.mv_values,), news, olds)
+
     def compact(self, keep: np.ndarray, remap: np.ndarray) -> None:
         for arr in (self.values, self.max_values, self.has):
             arr.compact(keep)
@@ -401,6 +453,23 @@ class GeoColumn(Column):
                 self.mv_lat.view()[start:] = [p[0] for p in points]
                 self.mv_lon.view()[start:] = [p[1] for p in points]
 
+    def values_at(self, ords: np.ndarray) -> list[list[Any]]:
+        lats = _multi_values_at(self.mv_docs, ords, self.mv_lat)
+        lons = _multi_values_at(self.mv_docs, ords, self.mv_lon)
+        out: list[list[Any]] = []
+        lat, lon = self.lat.view()[ords].tolist(), self.lon.view()[ords].tolist()
+        for ordinal, a, o in zip(ords.tolist(), lat, lon, strict=True):
+            if ordinal in lats:
+                out.append(list(zip(lats[ordinal], lons[ordinal], strict=True)))
+            else:
+                out.append([] if math.isnan(a) else [(a, o)])
+        return out
+
+    def copy_batch(self, news: np.ndarray, olds: np.ndarray) -> None:
+        for arr in (self.lat, self.lon):
+            arr.view()[news] = arr.view()[olds]
+        _copy_multi(self.mv_docs, (self.mv_lat, self.mv_lon), news, olds)
+
     def compact(self, keep: np.ndarray, remap: np.ndarray) -> None:
         self.lat.compact(keep)
         self.lon.compact(keep)
@@ -440,12 +509,55 @@ class VectorColumn(Column):
             self.matrix.view()[targets] = np.stack(rows)
             self.has.view()[targets] = True
 
+    def values_at(self, ords: np.ndarray) -> list[list[Any]]:
+        rows = self.matrix.view()[ords]  # a copy: later growth never aliases it
+        return [[row] if h else [] for row, h in zip(rows, self.has.view()[ords], strict=True)]
+
+    def copy_batch(self, news: np.ndarray, olds: np.ndarray) -> None:
+        for arr in (self.matrix, self.has):
+            arr.view()[news] = arr.view()[olds]
+
     def compact(self, keep: np.ndarray, remap: np.ndarray) -> None:
         self.matrix.compact(keep)
         self.has.compact(keep)
 
     def exists(self) -> np.ndarray:
         return self.has.view()
+
+
+def _multi_values_at(docs: Growable, ords: np.ndarray, values: Growable) -> dict[int, list[Any]]:
+    """The values of the multi-valued entries (``docs``/``values``) of these ordinals, in
+    the order they were added."""
+    if not docs.n:
+        return {}
+    hits = np.flatnonzero(np.isin(docs.view(), ords))
+    out: dict[int, list[Any]] = {}
+    for ordinal, value in zip(
+        docs.view()[hits].tolist(), values.view()[hits].tolist(), strict=True
+    ):
+        out.setdefault(ordinal, []).append(value)
+    return out
+
+
+def _copy_multi(
+    docs: Growable, values: tuple[Growable, ...], news: np.ndarray, olds: np.ndarray
+) -> None:
+    """Append the multi-valued entries of ``olds`` again for ``news`` (ascending), in
+    the order ``add_batch`` would have appended them."""
+    if not docs.n:
+        return
+    hits = np.flatnonzero(np.isin(docs.view(), olds))
+    if not len(hits):
+        return
+    order = np.argsort(olds, kind="stable")
+    renamed = news[order][np.searchsorted(olds[order], docs.view()[hits])]
+    rank = np.argsort(renamed, kind="stable")  # by new ordinal, each doc's values in order
+    start = docs.n
+    for arr in (docs, *values):
+        arr.resize(start + len(hits))
+    docs.view()[start:] = renamed[rank]
+    for arr in values:
+        arr.view()[start:] = arr.view()[hits[rank]]
 
 
 def _append_postings(postings: list[np.ndarray], term_ids: np.ndarray, owners: np.ndarray) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import difflib
+import math
 import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,78 @@ def check_pipeline(index: Index, requested: str | None) -> None:
             raise IllegalArgumentError(f"pipeline with id [{name}] does not exist")
 
 
+_ABSENT = object()
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
+def same_json(a: Any, b: Any, ordered: bool = True) -> bool:
+    """Equal, with the same JSON types all the way down, as OpenSearch compares sources:
+    ``1``, ``1.0`` and ``true`` are equal in Python but index differently, and so do
+    ``0.0`` and ``-0.0``. ``ordered``: objects must also list their keys in the same order
+    (the order values of one field are indexed in)."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is float:
+        return bool(a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)))
+    if kind is dict:
+        if (list(a) != list(b)) if ordered else (a.keys() != b.keys()):
+            return False
+        return all(same_json(a[k], b[k], ordered) for k in a)
+    if kind is not list:
+        return bool(a == b)
+    if len(a) != len(b) or a != b:
+        return False
+    kinds = set(map(type, a))
+    if len(kinds) == 1 and kinds == set(map(type, b)) and kinds <= _PLAIN:
+        if float not in kinds or 0.0 not in a:  # one plain type on both sides, no zeros
+            return True
+    elif list(map(type, a)) != list(map(type, b)):
+        return False
+    return all(same_json(x, y, ordered) for x, y in zip(a, b, strict=True))
+
+
+def reusable_members(
+    index: Index, doc_id: str, seq_no: int, current: dict[str, Any], merged: dict[str, Any]
+) -> tuple[int, frozenset[str], tuple[str, ...]] | None:
+    """What a partial update need not parse again: (the ordinal holding the document as
+    written at ``seq_no``, the top-level members whose value did not change, the fields
+    they fill), or None.
+
+    Each such member is indexed as the ordinal has it (``Shard`` copies its column
+    entries): the same value under the same mapping version indexes the same. Only
+    members that alone fill their fields qualify (``Mapping.member_fields``), and none
+    when a member name is dotted (it could fill another member's fields)."""
+    if any("." in key for key in merged):
+        return None
+    mapping = index.mapping
+    ordinal = index.shard.reusable(doc_id, seq_no, mapping.version)
+    if ordinal is None:
+        return None
+    keys: list[str] = []
+    paths: list[str] = []
+    member_fields = mapping.member_fields
+    for key, value in merged.items():
+        old = current.get(key, _ABSENT)
+        kind = type(value)
+        if value is old:  # a member the patch did not name: the stored value itself
+            pass
+        elif kind is not type(old):
+            continue
+        elif kind is str or kind is int or kind is bool:  # most members: one plain value
+            if value != old:
+                continue
+        elif not same_json(value, old):
+            continue
+        fields = member_fields(key)
+        if fields is not None:
+            keys.append(key)
+            paths.extend(fields)
+    if not keys:
+        return None
+    return ordinal, frozenset(keys), tuple(paths)
+
+
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """Partial-update merge: objects merge key by key, everything else is replaced."""
     out = dict(base)
@@ -95,10 +168,12 @@ class WriteBatch:
         v: Versioning,
         raw: bytes | None = None,
         replaced: bytes | None = None,
+        reuse: tuple[int, frozenset[str], tuple[str, ...]] | None = None,
     ) -> dict[str, Any]:
         """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``;
         ``replaced``, the stored source this write overwrites when the caller has just
-        read it from the store (searches keep seeing it until the next refresh)."""
+        read it from the store (searches keep seeing it until the next refresh);
+        ``reuse``, members indexed as an earlier ordinal has them (:func:`reusable_members`)."""
         index.check_write_block()
         if doc_id is None:
             if v.version_type != "internal" or v.if_seq_no is not None:
@@ -125,9 +200,21 @@ class WriteBatch:
         created = state is None or state.deleted
         if raw is None:
             raw = codec.dumps(source)
-        parsed = self._parse(index, source, doc_id)
+        if reuse is None:
+            parsed = self._parse(index, source, doc_id)
+        else:
+            rest = {k: value for k, value in source.items() if k not in reuse[1]}
+            parsed = self._parse(index, rest, doc_id)
         stored = raw if index.mapping.source_enabled else b"{}"
-        row = index.record_write(doc_id, version, stored, parsed, v.routing, replaced)
+        row = index.record_write(
+            doc_id,
+            version,
+            stored,
+            parsed,
+            v.routing,
+            replaced,
+            None if reuse is None else (reuse[0], reuse[2]),
+        )
         self._add(index, row)
         return self._result(
             index, row, "created" if created else "updated", 201 if created else 200
@@ -182,7 +269,9 @@ class WriteBatch:
         index.check(doc_id, guard)  # a stale if_seq_no conflicts even when nothing changes
         current, stored = self._current_source(index, doc_id)
         merged = deep_merge(current, patch)
-        if body.get("detect_noop", True) and merged == current:
+        # Python's == first: it is looser than JSON equality, so most changes stop there
+        unchanged = merged == current and same_json(merged, current, ordered=False)
+        if body.get("detect_noop", True) and unchanged:
             noop = {
                 "_index": index.name,
                 "_id": doc_id,
@@ -194,7 +283,8 @@ class WriteBatch:
                 "status": 200,
             }
             return self._with_get(noop, current, source_spec)
-        result = self.index(index, doc_id, merged, guard, replaced=stored)
+        reuse = reusable_members(index, doc_id, state.seq_no, current, merged)
+        result = self.index(index, doc_id, merged, guard, replaced=stored, reuse=reuse)
         return self._with_get(result, merged, source_spec)
 
     @staticmethod

@@ -239,13 +239,16 @@ class Index:
         parsed: ParsedDocument,
         routing: str | None = None,
         replaced: bytes | None = None,
+        reuse: tuple[int, tuple[str, ...]] | None = None,
     ) -> DocRow:
-        """``replaced``: the stored source being overwritten, when the caller has it."""
+        """``replaced``: the stored source being overwritten, when the caller has it;
+        ``reuse``: fields the document keeps as this earlier ordinal has them."""
         self._shadow(doc_id, replaced)
         seq_no = self.next_seq_no
         self.next_seq_no += 1
         self.docs[doc_id] = DocState(version, seq_no, False, routing=routing)
-        self.shard.enqueue(PendingOp(doc_id, seq_no, version, parsed.values))
+        op = PendingOp(doc_id, seq_no, version, parsed.values, parsed.mapping_version, reuse)
+        self.shard.enqueue(op)
         return DocRow(doc_id, seq_no, PRIMARY_TERM, version, False, None, source, routing)
 
     def record_delete(self, doc_id: str, version: int, routing: str | None = None) -> DocRow:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,10 @@ _SCALARS = (str, int, float, bool)
 # that cannot be written at all: always the general path
 _SPECIAL_KINDS = (VECTOR, GEO_POINT, "alias")
 _OBJECT_KEYS = {"type", "properties", "dynamic", "enabled"}
+# kinds whose indexed entries of a document can be read back from their column (a text
+# column keeps postings only, no per-document terms)
+_READ_BACK_KINDS = ("keyword", "number", "date", "boolean", GEO_POINT, VECTOR)
+_VERSIONS = itertools.count(1)  # every definition a process builds gets its own number
 
 
 @dataclass
@@ -45,6 +50,7 @@ class ParsedDocument:
 
     values: dict[str, list[Any]] = field(default_factory=dict)
     mapping_changed: bool = False
+    mapping_version: int = 0  # the :attr:`Mapping.version` the values were parsed under
 
     def add(self, path: str, value: Any) -> None:
         bucket = self.values.get(path)
@@ -60,6 +66,8 @@ class Mapping:
         self.fields: dict[str, FieldMapper] = {}
         self.objects: dict[str, dict[str, Any]] = {"": {}}
         self._copy_sources: list[FieldMapper] = []
+        self.version = next(_VERSIONS)
+        self._members: dict[str, tuple[str, ...] | None] = {}
         if definition:
             self.merge(definition)
 
@@ -102,6 +110,8 @@ class Mapping:
         self.fields = fields
         self.objects = objects
         self._copy_sources = [m for m in fields.values() if m.copy_to]
+        self.version = next(_VERSIONS)
+        self._members = {}
 
     def render(self) -> dict[str, Any]:
         """The mapping as ``GET _mapping`` prints it (properties sorted by name)."""
@@ -127,6 +137,24 @@ class Mapping:
     def source_enabled(self) -> bool:
         return bool(self.definition.get("_source", {}).get("enabled", True))
 
+    def member_fields(self, key: str) -> tuple[str, ...] | None:
+        """The concrete fields a top-level ``_source`` member alone fills, when all of
+        them can be read back from their columns; None when it cannot be reused that way
+        (text, aliases, unmapped or dotted keys, and any mapping with ``copy_to``, whose
+        targets gather values from several members)."""
+        if key in self._members:
+            return self._members[key]
+        paths: tuple[str, ...] | None = None
+        if not self._copy_sources and key and "." not in key:
+            mapper = self.fields.get(key)
+            if mapper is not None or key in self.objects:
+                prefix = key + "."
+                owned = [m for p, m in self.fields.items() if p == key or p.startswith(prefix)]
+                if all(m.kind in _READ_BACK_KINDS for m in owned):
+                    paths = tuple(m.path for m in owned)
+        self._members[key] = paths
+        return paths
+
     # -- documents -------------------------------------------------------------------
 
     def parse_document(self, source: dict[str, Any], doc_id: str | None) -> ParsedDocument:
@@ -146,6 +174,7 @@ class Mapping:
                     converted = self._convert(target_mapper, value, doc_id)
                     if converted is not None:
                         doc.add(target, converted)
+        doc.mapping_version = self.version
         return doc
 
     def _parse_object(

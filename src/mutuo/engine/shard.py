@@ -37,6 +37,10 @@ class PendingOp:
     seq_no: int
     version: int
     values: dict[str, list[Any]] | None  # None = delete
+    mapping_version: int = 0  # what the values were parsed under (0: unknown)
+    # (ordinal, fields): fields whose entries are those of this earlier ordinal of the
+    # document (a partial update that left their members unchanged; see Shard.reusable)
+    reuse: tuple[int, tuple[str, ...]] | None = None
 
 
 RefreshListener = Callable[["Shard", np.ndarray, np.ndarray], None]
@@ -50,6 +54,8 @@ class Shard:
         self.live = Growable(np.bool_, False)
         self.seq_nos = Growable(np.int64, -1)
         self.versions = Growable(np.int64, 0)
+        # the Mapping.version each ordinal was parsed under (0: unknown, e.g. a snapshot)
+        self.parsed_under = Growable(np.int64, 0)
         self.columns: dict[str, Column] = {}
         self.pending: list[PendingOp] = []
         self.generation = 0
@@ -85,9 +91,10 @@ class Shard:
         self.changes_since_snapshot += len(ops)
         start = self.maxdoc
         deleted: list[int] = []
-        added: list[tuple[int, dict[str, list[Any]]]] = []
+        added: list[tuple[int, PendingOp]] = []
         new_seq: list[int] = []
         new_ver: list[int] = []
+        new_parsed: list[int] = []
         for op in ops:
             old = self.id_to_ord.pop(op.doc_id, None)
             if old is not None:
@@ -97,15 +104,17 @@ class Shard:
             ordinal = len(self.ids)
             self.ids.append(op.doc_id)
             self.id_to_ord[op.doc_id] = ordinal
-            added.append((ordinal, op.values))
+            added.append((ordinal, op))
             new_seq.append(op.seq_no)
             new_ver.append(op.version)
+            new_parsed.append(op.mapping_version)
         n = self.maxdoc
-        for arr in (self.live, self.seq_nos, self.versions):
+        for arr in (self.live, self.seq_nos, self.versions, self.parsed_under):
             arr.resize(n)
         self.live.view()[start:n] = True
         self.seq_nos.view()[start:n] = new_seq
         self.versions.view()[start:n] = new_ver
+        self.parsed_under.view()[start:n] = new_parsed
         for column in self.columns.values():
             column.resize(n)
         self._index_fields(added, n)
@@ -124,15 +133,48 @@ class Shard:
             self.compact()
         return True
 
-    def _index_fields(self, added: list[tuple[int, dict[str, list[Any]]]], maxdoc: int) -> None:
+    def reusable(self, doc_id: str, seq_no: int, mapping_version: int) -> int | None:
+        """The ordinal holding document ``doc_id`` as written at ``seq_no``, when its
+        entries were parsed under this mapping version (so a member that did not change
+        would be indexed exactly the same again); None otherwise."""
+        ordinal = self.id_to_ord.get(doc_id)
+        if ordinal is None or ordinal >= self.parsed_under.n:
+            return None
+        if int(self.seq_nos.view()[ordinal]) != seq_no:
+            return None  # a newer write of the document is pending
+        if int(self.parsed_under.view()[ordinal]) != mapping_version:
+            return None
+        return ordinal
+
+    def _index_fields(self, added: list[tuple[int, PendingOp]], maxdoc: int) -> None:
         by_field: dict[str, tuple[list[int], list[list[Any]]]] = {}
-        for ordinal, values in added:
-            for path, vals in values.items():
+        reused: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}  # fields -> ords
+        for ordinal, op in added:
+            assert op.values is not None
+            for path, vals in op.values.items():
                 entry = by_field.get(path)
                 if entry is None:
                     entry = by_field[path] = ([], [])
                 entry[0].append(ordinal)
                 entry[1].append(vals)
+            if op.reuse is not None:
+                group = reused.get(op.reuse[1])
+                if group is None:
+                    group = reused[op.reuse[1]] = ([], [])
+                group[0].append(ordinal)
+                group[1].append(op.reuse[0])
+        for path, (news, olds) in _by_field(reused, self.columns).items():
+            source = self.columns[path]
+            source.resize(maxdoc)
+            entry = by_field.get(path)
+            if entry is None:
+                source.copy_batch(news, olds)
+                continue
+            # the field also has parsed values in this refresh: one add, in ordinal order
+            ords = entry[0] + news.tolist()
+            vals = entry[1] + source.values_at(olds)
+            order = sorted(range(len(ords)), key=ords.__getitem__)
+            by_field[path] = ([ords[i] for i in order], [vals[i] for i in order])
         for path, (ords, vals) in by_field.items():
             column = self.column(path, create=True)
             if column is None:
@@ -156,11 +198,12 @@ class Shard:
     def compact(self) -> None:
         """Drop deleted ordinals and renumber (a merge); order of live docs is kept."""
         keep = self.live.view().copy()
+        self.parsed_under.resize(self.maxdoc)  # unknown (0) past what a snapshot held
         remap = np.full(self.maxdoc, -1, dtype=np.int64)
         remap[keep] = np.arange(int(keep.sum()))
         self.ids = [doc_id for doc_id, k in zip(self.ids, keep.tolist(), strict=True) if k]
         self.id_to_ord = {doc_id: i for i, doc_id in enumerate(self.ids)}
-        for arr in (self.live, self.seq_nos, self.versions):
+        for arr in (self.live, self.seq_nos, self.versions, self.parsed_under):
             arr.compact(keep)
         for column in self.columns.values():
             column.compact(keep, remap)
@@ -169,6 +212,26 @@ class Shard:
         self.cache.clear()
         for listener in self.compact_listeners:
             listener(self, keep, remap)
+
+
+def _by_field(
+    reused: dict[tuple[str, ...], tuple[list[int], list[int]]], columns: dict[str, Column]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(new ordinals ascending, the ordinals they copy) of each field with a column (a
+    field without one had no entry to copy)."""
+    pairs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for paths, (new_ords, old_ords) in reused.items():
+        pair = (np.asarray(new_ords, dtype=np.int64), np.asarray(old_ords, dtype=np.int64))
+        for path in paths:
+            if path in columns:
+                pairs.setdefault(path, []).append(pair)
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for path, found in pairs.items():
+        news = np.concatenate([n for n, _ in found])
+        olds = np.concatenate([o for _, o in found])
+        order = np.argsort(news, kind="stable")
+        out[path] = (news[order], olds[order])
+    return out
 
 
 def make_column(mapper: FieldMapper) -> Column | None:
