@@ -73,6 +73,9 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=OFF")
         self._db.execute("PRAGMA cache_size=-65536")
+        # Stored sources are read through memory mapping: a page of 20 search hits (rows of
+        # ~18 KB with their vectors) cost ~2 ms of read() calls without it, half with it.
+        self._db.execute("PRAGMA mmap_size=1073741824")
         self._db.executescript(_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}
         if "routing" not in columns:  # a data path written before routing was stored
