@@ -169,7 +169,7 @@ class SyncWorker:
         ]
         for t in threads:
             t.start()
-        thresholds = _freeze_heap()
+        _freeze_heap()
         try:
             for batch in self._drain(ready_q):
                 self._write(batch, totals, started, summary)
@@ -181,7 +181,6 @@ class SyncWorker:
             for t in threads:
                 t.join(timeout=30)
             gc.unfreeze()
-            gc.set_threshold(*thresholds)
         summary.seconds = time.monotonic() - started
         summary.stopped = self._stop_requested
         return summary
@@ -262,25 +261,13 @@ class SyncWorker:
             self.on_progress(progress)
 
 
-# Allocations between young-generation collections while the worker runs (Python's
-# default is 700): a batch allocates a few objects per field of each of its changes, and
-# most of them die with the batch; collecting every 700 allocations walks the live ones
-# of the batches in flight again and again, and promotes them into the older
-# generations, whose collections then walk them once more.
-GC_YOUNG_THRESHOLD = 50_000
-
-
-def _freeze_heap() -> tuple[int, int, int]:
+def _freeze_heap() -> None:
     """Keep what exists before the run (the model, the engine's columns) out of the
     garbage collector's full passes while it lasts: each would walk that whole heap again
-    while the sync allocates a few objects per field of every change; collect the young
-    generation less often (:data:`GC_YOUNG_THRESHOLD`). ``run`` unfreezes and restores
-    the thresholds it returns on exit, so nothing stays exempt from collection."""
+    while the sync allocates a few objects per field of every change. ``run`` unfreezes
+    on exit, so nothing stays exempt from collection."""
     gc.collect()
     gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), thresholds[1], thresholds[2])
-    return thresholds
 
 
 def _log_checkpoint(batch: PreparedBatch, outcome: WriteOutcome, lag: float) -> None:
