@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from .. import codec, mustache
@@ -105,29 +106,26 @@ def is_vector(value: Any) -> bool:
 
 def _count(body: Any) -> tuple[int, int] | None:
     """(text markers, vector markers) in ``body``; None if a marker is in a key."""
+    children: Iterable[Any]
     if isinstance(body, dict):
-        texts, vectors = 0, 0
-        for key, value in body.items():
-            if _TEXT in key or _VECTOR in key:
-                return None
-            found = _count(value)
-            if found is None:
-                return None
-            texts, vectors = texts + found[0], vectors + found[1]
-        return texts, vectors
-    if isinstance(body, list):
+        if any(_TEXT in key or _VECTOR in key for key in body):
+            return None
+        children = body.values()
+    elif isinstance(body, list):
         if _vector_slot(body) is not None:
             return 0, 1
-        texts, vectors = 0, 0
-        for value in body:
-            found = _count(value)
-            if found is None:
-                return None
-            texts, vectors = texts + found[0], vectors + found[1]
-        return texts, vectors
-    if isinstance(body, str):
+        children = body
+    elif isinstance(body, str):
         return (len(_TEXT_SLOT.findall(body)), 0) if _VECTOR not in body else None
-    return 0, 0
+    else:
+        return 0, 0
+    texts, vectors = 0, 0
+    for value in children:
+        found = _count(value)
+        if found is None:
+            return None
+        texts, vectors = texts + found[0], vectors + found[1]
+    return texts, vectors
 
 
 def _vector_slot(body: list[Any]) -> str | None:
