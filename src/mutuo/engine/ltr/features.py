@@ -15,8 +15,8 @@ immutable, so sharing one between searches changes nothing they compute.
 A vector param rendered with ``{{#toJson}}v{{/toJson}}`` is most of a knn feature's
 rendering and parsing (hundreds of floats printed and read back). When the template reads
 such a param only there, at its top level, the template is rendered with a one-string
-marker list in its place and the parsed marker is replaced by a copy of the param: the
-same query, as printing finite floats and integers as JSON and parsing them back gives
+marker list in its place and the parsed marker is replaced by a copy of the param
+(:func:`.shapes.render_around_vectors`): the same query, as printing finite floats and integers as JSON and parsing them back gives
 the same numbers.
 
 Template languages: ``mustache`` (default) and ``derived_expression``. ``script_feature``
@@ -26,7 +26,6 @@ they are refused with an error when the element is stored, never approximated.
 
 from __future__ import annotations
 
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +37,7 @@ from ..errors import IllegalArgumentError, OpenSearchError, QueryShardError
 from ..queries import Query, parse_query
 from .elements import StoredFeature, StoredFeatureSet
 from .expressions import Expression, compile_expression
-from .shapes import compile_shape, is_vector
+from .shapes import compile_shape, json_only_params, render_around_vectors
 
 
 @dataclass
@@ -55,8 +54,6 @@ Prepared = Query | DerivedInputs | None  # None: an inactive feature (never matc
 # Distinct param values whose parsed query a template feature keeps (least recently used
 # goes first): repeated requests of one viewer (pages, refreshes) reuse their queries.
 PREPARED_PER_FEATURE = 16
-# Stands for a vector param while a template renders: no request can hold this string.
-_MARKER = f"\x00mutuo-vector-{uuid.uuid4().hex}"
 
 
 def _check_params(name: str, declared: list[str], params: dict[str, Any] | None) -> None:
@@ -78,7 +75,7 @@ class TemplateFeature:
             cause = exc.caused_by or exc
             raise IllegalArgumentError(cause.reason, caused_by=cause) from None
         self.reads = sorted(mustache.referenced_names(self.tree))
-        self.vectors = _json_only_params(self.tree)
+        self.vectors = json_only_params(self.tree)
         self.shape = compile_shape(self.tree, set(self.vectors)) if self.reads else None
         self.prepared: OrderedDict[bytes, Query] = OrderedDict()
 
@@ -117,16 +114,8 @@ class TemplateFeature:
 
     def rendered_body(self, params: dict[str, Any]) -> Any:
         """The template rendered with ``params`` and parsed as JSON."""
-        vectors = {n: params[n] for n in self.vectors if is_vector(params.get(n))}
-        if vectors:
-            marked = {**params, **{n: [_MARKER + n] for n in vectors}}
-            try:
-                body, count = _substitute(codec.loads(mustache.render(self.tree, marked)), vectors)
-            except OpenSearchError:  # the error, in its own words, comes from the plain path
-                count = -1
-            if count == sum(self.vectors[n] for n in vectors):
-                return body
-        return codec.loads(mustache.render(self.tree, params))
+        body = render_around_vectors(self.tree, params, self.vectors)
+        return body if body is not None else codec.loads(mustache.render(self.tree, params))
 
     def ram_bytes(self) -> int:
         return (
@@ -157,47 +146,6 @@ class ParamKeys:
                 return None
             parts.append(part)
         return b"[" + b",".join(parts) + b"]"
-
-
-def _json_only_params(tree: list[Any]) -> dict[str, int]:
-    """Params the template reads only as ``{{#toJson}}name{{/toJson}}`` at its top level
-    (where nothing but the params can resolve the name), with how often it does so."""
-    uses: dict[str, int] = {}
-    others = []
-    for node in tree:
-        if (
-            isinstance(node, mustache._Section)
-            and not node.inverted
-            and node.name.lower() == "tojson"
-            and node.raw.strip().strip("{} ").isidentifier()
-        ):
-            name = node.raw.strip().strip("{} ")
-            uses[name] = uses.get(name, 0) + 1
-        else:
-            others.append(node)
-    elsewhere = mustache.referenced_names(others)
-    return {name: count for name, count in uses.items() if name not in elsewhere}
-
-
-def _substitute(body: Any, vectors: dict[str, list[Any]]) -> tuple[Any, int]:
-    """``body`` with every parsed marker list replaced by a copy of its vector."""
-    if isinstance(body, dict):
-        count = 0
-        for key, value in body.items():
-            body[key], found = _substitute(value, vectors)
-            count += found
-        return body, count
-    if isinstance(body, list):
-        if len(body) == 1 and isinstance(body[0], str) and body[0].startswith(_MARKER):
-            name = body[0][len(_MARKER) :]
-            if name in vectors:
-                return list(vectors[name]), 1
-        count = 0
-        for i, value in enumerate(body):
-            body[i], found = _substitute(value, vectors)
-            count += found
-        return body, count
-    return body, 0
 
 
 class DerivedFeature:

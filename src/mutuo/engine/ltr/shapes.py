@@ -50,7 +50,7 @@ class Shape:
             value = params.get(name)
             if value is None or not is_vector(value):
                 return None
-            arrays[name] = list(value)
+            arrays[name] = value  # copied into the body by _filled
         texts: dict[str, str] = {}
         for name in self.texts:
             text = mustache.java_str(params.get(name))
@@ -92,6 +92,42 @@ def _json_name(node: Any) -> str:
     if node.inverted or node.name.lower() != "tojson":
         return ""
     return str(node.raw.strip().strip("{} "))
+
+
+def json_only_params(tree: list[Any]) -> dict[str, int]:
+    """Params the template reads only as ``{{#toJson}}name{{/toJson}}`` at its top level
+    (where nothing but the params can resolve the name), with how often it does so."""
+    uses: dict[str, int] = {}
+    others = []
+    for node in tree:
+        name = _json_name(node) if isinstance(node, mustache._Section) else ""
+        if name.isidentifier():
+            uses[name] = uses.get(name, 0) + 1
+        else:
+            others.append(node)
+    elsewhere = mustache.referenced_names(others)
+    return {name: count for name, count in uses.items() if name not in elsewhere}
+
+
+def render_around_vectors(
+    tree: list[Any], params: dict[str, Any], vectors: dict[str, int]
+) -> Any | None:
+    """The template rendered with ``params`` and parsed, its :func:`json_only_params`
+    ``vectors`` (name: uses) printed as markers and replaced by copies of the params after
+    parsing, instead of hundreds of floats printed and read back; None when no vector
+    param is set or this is not what rendering gives (a marker parsed other than as a
+    whole array, or JSON that does not parse: the plain render says why)."""
+    arrays = {name: params[name] for name in vectors if is_vector(params.get(name))}
+    if not arrays:
+        return None
+    marked = {**params, **{name: [_VECTOR + name] for name in arrays}}
+    try:
+        body = codec.loads(mustache.render(tree, marked))
+    except OpenSearchError:
+        return None
+    if _count(body) != (0, sum(vectors[name] for name in arrays)):
+        return None
+    return _filled(body, {}, arrays)
 
 
 def is_vector(value: Any) -> bool:
