@@ -165,17 +165,23 @@ class FunctionScore(Query):
         the query's only function (no filter, a score mode that leaves one value as it
         is, no ``min_score``, no sub-query, no ``_name``); None otherwise. Callers that
         score many such queries over one window compute those values together and
-        finish each with :meth:`window_from_values`."""
+        finish each with :func:`windows_from_values`."""
+        if self.query is not None or self.min_score is not None or self.query_name is not None:
+            return None
+        entry = self._lone_entry()
+        return None if entry is None else entry.function
+
+    def _lone_entry(self) -> FilterFunction | None:
+        """The only function, when it has no filter and the score mode leaves its value as
+        it is (``1 * v``, or the only candidate of first/max/min; sum adds it to 0, avg
+        divides by the weight); None otherwise."""
         if (
-            self.query is not None
-            or self.min_score is not None
-            or self.query_name is not None
-            or len(self.functions) != 1
+            len(self.functions) != 1
             or self.functions[0].filter is not None
             or self.score_mode not in _LONE_MODES
         ):
             return None
-        return self.functions[0].function
+        return self.functions[0]
 
     def _final(
         self, ordinals: np.ndarray, query_scores: np.ndarray, factor: np.ndarray
@@ -196,10 +202,10 @@ class FunctionScore(Query):
     def factors(self, ctx: SearchContext, ordinals: np.ndarray) -> np.ndarray:
         """The combined function factor of each ordinal (double)."""
         n = len(ordinals)
-        if n and len(self.functions) == 1 and self.functions[0].filter is None:
-            single = self._single_factor(ctx, ordinals)
-            if single is not None:
-                return single
+        lone = self._lone_entry() if n else None
+        if lone is not None:  # its value is the factor: no combination to compute
+            value = np.asarray(lone.function.values(ctx, ordinals), dtype=np.float64)
+            return value * lone.weight if lone.weight is not None else value
         applies, values = [], []
         for entry in self.functions:
             where = (
@@ -217,16 +223,6 @@ class FunctionScore(Query):
         return _score_mode(
             self.score_mode, applies, values, [e.weight_or_one() for e in self.functions], n
         )
-
-    def _single_factor(self, ctx: SearchContext, ordinals: np.ndarray) -> np.ndarray | None:
-        """The factor of one function without a filter, where the score mode leaves its
-        value as it is (``1 * v``, or the only candidate of first/max/min); None for the
-        modes that compute with it (sum adds it to 0, avg divides by the weight)."""
-        if self.score_mode not in _LONE_MODES:
-            return None
-        entry = self.functions[0]
-        value = np.asarray(entry.function.values(ctx, ordinals), dtype=np.float64)
-        return value * entry.weight if entry.weight is not None else value
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
         if self.query is None:
@@ -286,7 +282,7 @@ def windows_from_values(
     scores, which rows are valid). The arithmetic is :meth:`~FunctionScore.window`'s,
     element by element; a row with a negative or NaN score is not valid (the one-query
     path raises its error)."""
-    weights = np.array([[_weight_or_one(q.functions[0].weight)] for q in queries])
+    weights = np.array([[q.functions[0].weight_or_one()] for q in queries])
     caps = np.array([[q.max_boost] for q in queries])
     factor = np.minimum(values * weights, caps)  # times 1.0 leaves a value as it is
     final = np.empty(values.shape, dtype=np.float32)
@@ -301,10 +297,6 @@ def windows_from_values(
             final[rows] = _combine(mode, constant, factor[rows])
     valid = np.all(final >= 0, axis=1)
     return final, valid
-
-
-def _weight_or_one(weight: float | None) -> float:
-    return 1.0 if weight is None else weight
 
 
 def _filter_rows(ctx: SearchContext, query: Query, ordinals: np.ndarray) -> np.ndarray:

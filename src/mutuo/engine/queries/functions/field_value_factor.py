@@ -89,23 +89,6 @@ class FieldValueFactor(ScoreFunction):
             values = np.where(has, values, self.missing)
         return values
 
-    def _plain_raw(self, ctx: SearchContext, ordinals: np.ndarray) -> np.ndarray | None:
-        """:meth:`_raw` when it raises nothing and needs no check: a numeric column,
-        with ``missing`` wherever a document has no value; None otherwise."""
-        mapper = ctx.mapper(self.field)
-        if mapper is None or mapper.kind not in (NUMBER, DATE, BOOLEAN):
-            return None
-        column = ctx.shard.column(mapper.path)
-        if not isinstance(column, NumericColumn):
-            return None
-        values = column.values.view()[ordinals].astype(np.float64)
-        has = column.has.view()[ordinals]
-        if not has.all():
-            if self.missing is None:
-                return None
-            values = np.where(has, values, self.missing)
-        return values
-
     def values(self, ctx: SearchContext, ordinals: np.ndarray) -> np.ndarray:
         raw = self._raw(ctx, ordinals)
         if self.modifier in _SILENT:
@@ -145,17 +128,18 @@ def values_together(
 
     The columns' values side by side are multiplied by the factors and passed through
     each modifier once for all the functions that use it: the one-at-a-time arithmetic,
-    element by element, so the values are identical. A function that would raise or needs
-    a check (no numeric field, a document without a value and no ``missing``, a negative
-    result) has an invalid row: its caller takes the one-at-a-time path for it, which
-    raises the error in its own words."""
+    element by element, so the values are identical. A function whose values would raise
+    (a field that is not numeric, a document without a value and no ``missing``, a
+    negative result) has an invalid row: its caller takes the one-at-a-time path for it,
+    which raises the error in its own words."""
     stacked = np.zeros((len(functions), len(ordinals)), dtype=np.float64)
     valid = np.zeros(len(functions), dtype=bool)
     for row, function in enumerate(functions):
-        raw = function._plain_raw(ctx, ordinals)
-        if raw is not None:
-            stacked[row] = raw
-            valid[row] = True
+        try:
+            stacked[row] = function._raw(ctx, ordinals)
+        except OpenSearchError:
+            continue
+        valid[row] = True
     stacked *= np.array([f.factor for f in functions])[:, None]
     by_modifier: dict[str, list[int]] = {}
     for row, function in enumerate(functions):
