@@ -84,10 +84,7 @@ class ScriptScore(Query):
     def window(
         self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
     ) -> Matches:
-        program = _compile(ctx, self.script)
-        mask = self.query.run_window(ctx, ordinals, False).mask & ctx.live[ordinals]
-        scores = np.zeros(len(ordinals), dtype=np.float32)
-        scores[mask] = program.scores(ordinals[mask])
+        mask, scores = self._window_scores(ctx, _compile(ctx, self.script), ordinals, {})
         if self.min_score is not None:
             mask &= scores * np.float32(self.boost) >= np.float32(self.min_score)
         matches = Matches(mask, scores, 0.0)
@@ -95,7 +92,7 @@ class ScriptScore(Query):
 
     def lone_script(self, ctx: SearchContext) -> KnnScoreScript | None:
         """The compiled script when this query can be scored with others over one window
-        (:func:`windows_together`): no ``min_score`` and no ``_name`` here or below."""
+        (:meth:`window_from_rows`): no ``min_score`` and no ``_name`` here or below."""
         if self.min_score is not None or self.has_named():
             return None
         return _compile(ctx, self.script)
@@ -111,6 +108,17 @@ class ScriptScore(Query):
         """:meth:`window` (scoring, no ``min_score``) with the window's vectors shared:
         ``vectors`` maps a column's id to (which ordinals have a vector, their rows), read
         once per column for every query of the window on it."""
+        mask, scores = self._window_scores(ctx, program, ordinals, vectors)
+        return Matches(mask, scores, 0.0).boosted(boost)
+
+    def _window_scores(
+        self,
+        ctx: SearchContext,
+        program: KnnScoreScript,
+        ordinals: np.ndarray,
+        vectors: dict[int, tuple[np.ndarray, np.ndarray]],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(which of ``ordinals`` the sub-query matches, their script scores)."""
         live = ctx.live[ordinals]
         if type(self.query) is MatchAll and self.query.query_name is None:
             mask = live  # what its window (or its cached whole-shard mask) gives
@@ -127,7 +135,7 @@ class ScriptScore(Query):
             if not mask.all():
                 rows = rows[mask[has]]
             scores[mask] = program.scores(ordinals[mask], rows)
-        return Matches(mask, scores, 0.0).boosted(boost)
+        return mask, scores
 
 
 class KnnScoreScript:
