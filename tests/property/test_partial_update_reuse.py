@@ -11,9 +11,11 @@ parsing every member). Every indexed structure of every document is then compare
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -206,77 +208,74 @@ def test_partial_updates_index_exactly_like_reindexing_the_merged_source(
         engine.close()
 
 
-def test_a_partial_update_reuses_the_members_it_leaves_unchanged() -> None:
-    engine = Engine(":memory:")
-    try:
-        props = {"tag": {"type": "keyword"}, "n": {"type": "long"}, "bio": {"type": "text"}}
-        request(engine, "PUT", "/docs", {"mappings": {"properties": props}})
-        request(engine, "PUT", "/docs/_doc/1", {"tag": ["a", "b"], "n": 1, "bio": "hi"})
-        request(engine, "POST", "/docs/_refresh")
-        request(engine, "POST", "/docs/_update/1", {"doc": {"n": 2, "tag": ["a", "b"]}})
-        (op,) = engine.indices["docs"].shard.pending
-        assert op.reuse == (0, ("tag",))  # text is parsed again: its column keeps no terms
-        assert op.values == {"n": [2], "bio": ["hi"]}
-        request(engine, "POST", "/docs/_refresh")
-        status, hits = request(engine, "POST", "/docs/_search", {"query": {"term": {"tag": "b"}}})
-        assert status == 200 and [h["_id"] for h in hits["hits"]["hits"]] == ["1"]
-    finally:
-        engine.close()
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    built = Engine(":memory:")
+    yield built
+    built.close()
 
 
-def test_a_mapping_change_makes_the_next_update_parse_every_member() -> None:
-    engine = Engine(":memory:")
-    try:
-        props = {"tag": {"type": "keyword", "ignore_above": 3}, "n": {"type": "long"}}
-        request(engine, "PUT", "/docs", {"mappings": {"properties": props}})
-        request(engine, "PUT", "/docs/_doc/1", {"tag": "long value", "n": 1})
-        request(engine, "POST", "/docs/_refresh")
-        request(
-            engine,
-            "PUT",
-            "/docs/_mapping",
-            {"properties": {"tag": {"type": "keyword", "ignore_above": 50}}},
-        )
-        request(engine, "POST", "/docs/_update/1", {"doc": {"n": 2}})
-        request(engine, "POST", "/docs/_refresh")
-        body = {"query": {"term": {"tag": "long value"}}}
-        _status, hits = request(engine, "POST", "/docs/_search", body)
-        assert [h["_id"] for h in hits["hits"]["hits"]] == ["1"]
-    finally:
-        engine.close()
+def test_a_partial_update_reuses_the_members_it_leaves_unchanged(engine: Engine) -> None:
+    props = {"tag": {"type": "keyword"}, "n": {"type": "long"}, "bio": {"type": "text"}}
+    request(engine, "PUT", "/docs", {"mappings": {"properties": props}})
+    request(engine, "PUT", "/docs/_doc/1", {"tag": ["a", "b"], "n": 1, "bio": "hi"})
+    request(engine, "POST", "/docs/_refresh")
+    request(engine, "POST", "/docs/_update/1", {"doc": {"n": 2, "tag": ["a", "b"]}})
+    (op,) = engine.indices["docs"].shard.pending
+    assert op.reuse == (0, ("tag",))  # text is parsed again: its column keeps no terms
+    assert op.values == {"n": [2], "bio": ["hi"]}
+    request(engine, "POST", "/docs/_refresh")
+    status, hits = request(engine, "POST", "/docs/_search", {"query": {"term": {"tag": "b"}}})
+    assert status == 200 and [h["_id"] for h in hits["hits"]["hits"]] == ["1"]
 
 
-def test_copied_and_parsed_values_of_one_field_in_one_refresh_index_in_ordinal_order() -> None:
-    engine = Engine(":memory:")
-    try:
-        props = {"tags": {"type": "keyword"}, "n": {"type": "long"}, "x": {"type": "long"}}
-        request(engine, "PUT", "/docs", {"mappings": {"properties": props}})
-        for doc_id, n in (("1", [5, 3]), ("2", [9, 1])):
-            request(engine, "PUT", f"/docs/_doc/{doc_id}", {"tags": ["b", "a"], "n": n, "x": 0})
-        request(engine, "POST", "/docs/_refresh")
-        request(engine, "POST", "/docs/_update/1", {"doc": {"x": 1}})  # n, tags copied
-        request(engine, "POST", "/docs/_update/2", {"doc": {"n": [7, 2], "tags": ["c"]}})
-        request(engine, "POST", "/docs/_update/1", {"doc": {"x": 2}})  # pending: parsed
-        request(engine, "POST", "/docs/_refresh")
-        shard = engine.indices["docs"].shard
-        column = shard.columns["n"]
-        assert isinstance(column, NumericColumn)
-        entries = zip(column.mv_docs.view().tolist(), column.mv_values.view().tolist(), strict=True)
-        # ordinals 0, 1: the first writes; 2: doc 1 copied; 3: doc 2; 4: doc 1 parsed
-        assert list(entries) == [
-            (0, 5),
-            (0, 3),
-            (1, 9),
-            (1, 1),
-            (2, 5),
-            (2, 3),
-            (3, 7),
-            (3, 2),
-            (4, 5),
-            (4, 3),
-        ]
-        body = {"query": {"term": {"tags": "a"}}}
-        _status, hits = request(engine, "POST", "/docs/_search", body)
-        assert [h["_id"] for h in hits["hits"]["hits"]] == ["1"]
-    finally:
-        engine.close()
+def test_a_mapping_change_makes_the_next_update_parse_every_member(engine: Engine) -> None:
+    props = {"tag": {"type": "keyword", "ignore_above": 3}, "n": {"type": "long"}}
+    request(engine, "PUT", "/docs", {"mappings": {"properties": props}})
+    request(engine, "PUT", "/docs/_doc/1", {"tag": "long value", "n": 1})
+    request(engine, "POST", "/docs/_refresh")
+    request(
+        engine,
+        "PUT",
+        "/docs/_mapping",
+        {"properties": {"tag": {"type": "keyword", "ignore_above": 50}}},
+    )
+    request(engine, "POST", "/docs/_update/1", {"doc": {"n": 2}})
+    request(engine, "POST", "/docs/_refresh")
+    body = {"query": {"term": {"tag": "long value"}}}
+    _status, hits = request(engine, "POST", "/docs/_search", body)
+    assert [h["_id"] for h in hits["hits"]["hits"]] == ["1"]
+
+
+def test_copied_and_parsed_values_of_one_field_in_one_refresh_index_in_ordinal_order(
+    engine: Engine,
+) -> None:
+    props = {"tags": {"type": "keyword"}, "n": {"type": "long"}, "x": {"type": "long"}}
+    request(engine, "PUT", "/docs", {"mappings": {"properties": props}})
+    for doc_id, n in (("1", [5, 3]), ("2", [9, 1])):
+        request(engine, "PUT", f"/docs/_doc/{doc_id}", {"tags": ["b", "a"], "n": n, "x": 0})
+    request(engine, "POST", "/docs/_refresh")
+    request(engine, "POST", "/docs/_update/1", {"doc": {"x": 1}})  # n, tags copied
+    request(engine, "POST", "/docs/_update/2", {"doc": {"n": [7, 2], "tags": ["c"]}})
+    request(engine, "POST", "/docs/_update/1", {"doc": {"x": 2}})  # pending: parsed
+    request(engine, "POST", "/docs/_refresh")
+    shard = engine.indices["docs"].shard
+    column = shard.columns["n"]
+    assert isinstance(column, NumericColumn)
+    entries = zip(column.mv_docs.view().tolist(), column.mv_values.view().tolist(), strict=True)
+    # ordinals 0, 1: the first writes; 2: doc 1 copied; 3: doc 2; 4: doc 1 parsed
+    assert list(entries) == [
+        (0, 5),
+        (0, 3),
+        (1, 9),
+        (1, 1),
+        (2, 5),
+        (2, 3),
+        (3, 7),
+        (3, 2),
+        (4, 5),
+        (4, 3),
+    ]
+    body = {"query": {"term": {"tags": "a"}}}
+    _status, hits = request(engine, "POST", "/docs/_search", body)
+    assert [h["_id"] for h in hits["hits"]["hits"]] == ["1"]
