@@ -1,10 +1,11 @@
-"""The flattened, vectorised tree evaluator agrees with a plain node-by-node walk."""
+"""The compiled tree evaluator agrees with a plain node-by-node walk."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,27 +44,57 @@ def walk(node: Node, row: np.ndarray, inclusive: bool) -> float:
 
 
 VALUES = st.sampled_from([-1.0, -0.5, 0.0, 0.25, 0.5, 1.0, 0.75, float("nan")])
+WEIGHTS = st.sampled_from([1.0, 0.1, 0.5, -2.0, 3.3])
+
+
+def expected_sum(
+    forest: list[Node], weights: list[float], row: np.ndarray, inclusive: bool, ranklib: bool
+) -> np.float32:
+    """XGBoost's float32 running sum of ``leaf * weight``, or RankLib's double products
+    added to a float, tree by tree."""
+    total = np.float32(0)
+    for tree, weight in zip(forest, weights, strict=True):
+        leaf, w = np.float32(walk(tree, row, inclusive)), np.float32(weight)
+        if ranklib:
+            total = np.float32(float(total) + float(leaf) * float(w))
+        else:
+            total = np.float32(total + np.float32(leaf * w))
+    return total
 
 
 @settings(max_examples=150, deadline=None)
 @given(
     forest=st.lists(trees(4), min_size=1, max_size=6),
+    weights=st.lists(WEIGHTS, min_size=6, max_size=6),
     rows=st.lists(
         st.lists(VALUES, min_size=NUM_FEATURES, max_size=NUM_FEATURES), min_size=1, max_size=8
     ),
     inclusive=st.booleans(),
+    ranklib=st.booleans(),
 )
-def test_vectorised_walk_reaches_the_same_leaves_as_a_node_by_node_walk(
-    forest: list[Node], rows: list[list[float]], inclusive: bool
+def test_compiled_walk_sums_the_same_leaves_as_a_node_by_node_walk(
+    forest: list[Node],
+    weights: list[float],
+    rows: list[list[float]],
+    inclusive: bool,
+    ranklib: bool,
 ) -> None:
     matrix = np.array(rows, dtype=np.float32)
     if inclusive:  # RankLib never sees NaN: unknown values are read as 0
         matrix = np.nan_to_num(matrix, nan=0.0)
-    ensemble = compile_trees(forest, [1.0] * len(forest), NUM_FEATURES, inclusive=inclusive)
-    expected = [[walk(tree, row, inclusive) for tree in forest] for row in matrix]
-    assert ensemble.levels is not None  # small forests get the complete level layout
-    for leaves in (ensemble.leaf_values_by_level(matrix), ensemble.leaf_values_by_node(matrix)):
-        np.testing.assert_array_equal(leaves, np.array(expected, dtype=np.float32).T)
+    weights = weights[: len(forest)]
+    ensemble = compile_trees(
+        forest, weights, NUM_FEATURES, inclusive=inclusive, ranklib_sum=ranklib
+    )
+    expected = [expected_sum(forest, weights, row, inclusive, ranklib) for row in matrix]
+    np.testing.assert_array_equal(ensemble.predict(matrix), np.array(expected, np.float32))
+
+
+def test_a_matrix_narrower_than_the_features_the_splits_read_is_refused() -> None:
+    forest: list[Node] = [Split(2, 0.5, Leaf(1.0), Leaf(2.0))]
+    ensemble = compile_trees(forest, [1.0], 3)
+    with pytest.raises(ValueError, match="expected"):
+        ensemble.predict(np.zeros((4, 2), np.float32))
 
 
 def test_xgboost_sum_is_the_float32_running_sum_in_tree_order() -> None:
@@ -88,7 +119,7 @@ def test_ranklib_sum_adds_double_products_to_a_float() -> None:
     assert ensemble.predict(np.zeros((1, 1), np.float32))[0] == total
 
 
-def test_whole_index_windows_are_evaluated_in_chunks_with_the_same_result() -> None:
+def test_whole_index_matrices_are_evaluated_row_by_row_with_the_same_result() -> None:
     rng = np.random.default_rng(3)
     forest: list[Node] = [Split(0, 0.5, Leaf(1.0), Split(1, 0.0, Leaf(2.0), Leaf(3.0)))]
     matrix = rng.normal(size=(10_000, 2)).astype(np.float32)
