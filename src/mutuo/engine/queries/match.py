@@ -17,6 +17,7 @@ import numpy as np
 from ..columns import TextColumn
 from ..errors import OpenSearchError, ParsingError
 from ..explanation import Explanation
+from ..jit import compiled
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, register, single_field, windowed
 from .msm import resolve_minimum_should_match
@@ -304,16 +305,38 @@ def windows_together(
             rows.append(row_of.setdefault((term, weights[pair]), len(row_of)))
         picks.append(rows)
     hit, scores = FieldTerms(ctx, field, ordinals).scores(list(row_of))
-    # a (queries, clauses, ordinals) stack, short queries padded with a row of zeros
+    # a (queries, clauses) table of rows, short queries padded with -1
     width = max(len(rows) for rows in picks)
-    index = np.array([rows + [len(row_of)] * (width - len(rows)) for rows in picks])
-    padded = np.zeros((len(row_of) + 1, len(ordinals)), dtype=np.float64)
-    padded[:-1] = scores
-    # a running sum clause by clause, in double, as one query's path adds its rows
-    total = np.cumsum(padded[index], axis=1)[:, -1]
-    count = np.concatenate([hit, np.zeros((1, len(ordinals)), dtype=bool)])[index].sum(axis=1)
-    required = np.array([r for _c, r, _b in queries])[:, None]
-    mask = (count >= required) & ctx.live[ordinals]
-    result = total.astype(np.float32)
-    result[~mask] = 0
+    index = np.array([rows + [-1] * (width - len(rows)) for rows in picks], dtype=np.int64)
+    required = np.array([r for _c, r, _b in queries], dtype=np.int64)
+    mask = np.empty((len(queries), len(ordinals)), dtype=bool)
+    result = np.empty((len(queries), len(ordinals)), dtype=np.float32)
+    _sum_clauses(hit, scores, index, required, ctx.live[ordinals], mask, result)
     return mask, result
+
+
+@compiled
+def _sum_clauses(
+    hit: np.ndarray,
+    scores: np.ndarray,
+    index: np.ndarray,
+    required: np.ndarray,
+    live: np.ndarray,
+    mask: np.ndarray,
+    result: np.ndarray,
+) -> None:
+    """Each query's rows of the term matrices, per document: the double sum of their
+    scores in clause order from 0 (as :func:`.windowed.score_clauses` adds a query's
+    rows), rounded to float, and whether enough clauses hit (``-1``: no clause)."""
+    for q in range(index.shape[0]):
+        for j in range(live.shape[0]):
+            total = 0.0
+            count = 0
+            for c in range(index.shape[1]):
+                row = index[q, c]
+                if row >= 0:
+                    total += np.float64(scores[row, j])
+                    count += hit[row, j]
+            matched = live[j] and count >= required[q]
+            mask[q, j] = matched
+            result[q, j] = np.float32(total) if matched else np.float32(0.0)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..columns import Column, GeoColumn, KeywordColumn, NumericColumn, TextColumn, VectorColumn
 from ..errors import OpenSearchError
+from ..jit import compiled
 from ..search_context import SearchContext
 from ..similarity import BM25
 from . import Matches
@@ -41,7 +42,7 @@ def positions_in(docs: np.ndarray, ordinals: np.ndarray) -> tuple[np.ndarray, np
 def frequencies(ctx: SearchContext, field: str, term: str, ordinals: np.ndarray) -> np.ndarray:
     """How often ``term`` occurs in ``field`` of each ordinal (0: absent; liveness not applied).
 
-    A binary search per ordinal into the posting list, or, for a term in at least
+    A galloping search per ordinal into the posting list, or, for a term in at least
     1/``DENSE_SHARE`` of the documents, a gather from a dense per-document array built once
     per refresh (within ``DENSE_BUDGET`` bytes per shard): long posting lists are where the
     searches' memory accesses cost most.
@@ -51,8 +52,39 @@ def frequencies(ctx: SearchContext, field: str, term: str, ordinals: np.ndarray)
         dense = _dense_frequencies(ctx, field, term, docs, freqs)
         if dense is not None:
             return dense[ordinals]
-    found, position = positions_in(docs, ordinals)
-    return np.where(found, freqs[position] if len(freqs) else 0, 0)
+    out = np.empty(len(ordinals), dtype=np.int32)
+    _gallop_frequencies(docs, freqs, ordinals, out)
+    return out
+
+
+@compiled
+def _gallop_frequencies(
+    docs: np.ndarray, freqs: np.ndarray, ordinals: np.ndarray, out: np.ndarray
+) -> None:
+    """``out[i]``: the frequency of ``ordinals[i]`` in the ascending posting list ``docs``
+    (0 when absent). Window ordinals come in ascending order, so each search gallops on
+    from the previous one's position (doubling steps, then a binary search within the
+    last step): a few probes each instead of a search of the whole list, and no
+    intermediate arrays. An ordinal smaller than the one before starts from the front."""
+    n = docs.shape[0]
+    lo = 0
+    for i in range(ordinals.shape[0]):
+        key = ordinals[i]
+        if i and key < ordinals[i - 1]:
+            lo = 0
+        bound = 1
+        while lo + bound <= n and docs[lo + bound - 1] < key:
+            bound *= 2
+        # the first position holding >= key is in [lo + bound // 2, lo + bound - 1]
+        left, right = lo + bound // 2, min(lo + bound - 1, n)
+        while left < right:
+            middle = (left + right) // 2
+            if docs[middle] < key:
+                left = middle + 1
+            else:
+                right = middle
+        lo = left
+        out[i] = freqs[lo] if lo < n and docs[lo] == key else 0
 
 
 def _dense_frequencies(
@@ -92,7 +124,7 @@ class FieldTerms:
         """(hit, float32 score) matrices, a row per (term, boost): the values
         :func:`.sparse_term_scores` gives the ordinals (0 where a term is absent)."""
         found = np.zeros((len(terms), len(self.ordinals)), dtype=np.int32)
-        weights = np.zeros((len(terms), 1), dtype=np.float32)
+        weights = np.zeros(len(terms), dtype=np.float32)
         sim = self.similarity
         for row, (term, boost) in enumerate(terms):
             df = doc_freq(self.ctx, self.field, term)
@@ -100,15 +132,38 @@ class FieldTerms:
                 continue
             found[row] = frequencies(self.ctx, self.field, term, self.ordinals)
             weights[row] = sim.weight(boost, sim.idf_scalar(df, self.doc_count))  # term_weight
-        hits = (found > 0) & self.live
-        if isinstance(self.similarity, BM25):  # Lucene's formula, element by element
-            freqs = np.where(hits, found, 0).astype(np.float32)
-            w, inv = weights, self.cache[self.norms]
-            scores = (w - w / (np.float32(1.0) + freqs * inv)).astype(np.float32)
-        else:
-            scores = np.repeat(weights, len(self.ordinals), axis=1)
-        scores[~hits] = 0
+        hits = np.empty(found.shape, dtype=bool)
+        scores = np.empty(found.shape, dtype=np.float32)
+        bm25 = isinstance(sim, BM25)
+        _term_scores(found, weights, self.cache[self.norms], self.live, bm25, hits, scores)
         return hits, scores
+
+
+@compiled
+def _term_scores(
+    found: np.ndarray,
+    weights: np.ndarray,
+    inv: np.ndarray,
+    live: np.ndarray,
+    bm25: bool,
+    hits: np.ndarray,
+    scores: np.ndarray,
+) -> None:
+    """Per (term, document): a hit (the term is there and the document live) and its
+    score, ``w - w / (1 + freq * inv[doc])`` in float32 as Lucene's ``BM25Scorer``
+    computes it (other similarities: the weight), 0 without a hit."""
+    one = np.float32(1.0)
+    for row in range(found.shape[0]):
+        w = weights[row]
+        for j in range(found.shape[1]):
+            hit = found[row, j] > 0 and live[j]
+            hits[row, j] = hit
+            if not hit:
+                scores[row, j] = np.float32(0.0)
+            elif bm25:
+                scores[row, j] = w - w / (one + np.float32(found[row, j]) * inv[j])
+            else:
+                scores[row, j] = w
 
 
 def score_clauses(

@@ -9,8 +9,8 @@ two children of a split stored next to each other. A window is scored by one com
 right, so a walk that reached its leaf early stays there. With no data-dependent branch
 the CPU overlaps the walks of many rows: a 200-document window against 300 depth-6 trees
 takes about half a millisecond, and needs no (trees x rows) work arrays. The kernel is
-compiled once per process (and cached on disk, see :func:`_compiled`): every model calls
-it with the same argument types.
+compiled once per process (and cached on disk, see :mod:`mutuo.engine.jit`): every model
+calls it with the same argument types.
 
 Semantics are the plugin's (``NaiveAdditiveDecisionTree`` and RankLib's ``Split``):
 
@@ -26,25 +26,11 @@ so whatever the value it reads (column 0), it goes "left" to itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-import numba
 import numpy as np
 
-
-def _compiled(function: Callable[..., Any]) -> Any:
-    """``numba.njit`` with its on-disk cache, so a process loads the machine code instead of
-    compiling it (about a second). Numba keeps the cache next to this file, or in the
-    user's cache directory (``NUMBA_CACHE_DIR`` overrides both) when the package is
-    read-only; with neither writable it refuses to cache and the kernel is compiled once
-    per process instead. Concurrent writers (pytest-xdist workers) are safe: numba
-    replaces cache files atomically."""
-    try:
-        return numba.njit(cache=True, nogil=True)(function)
-    except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(nogil=True)(function)
+from ...jit import compiled
 
 
 @dataclass
@@ -121,7 +107,7 @@ class TreeEnsemble:
         return out
 
 
-@_compiled
+@compiled
 def _ensemble_sums(
     features: np.ndarray,
     feature: np.ndarray,
