@@ -13,6 +13,7 @@ A new query type is a module with a ``Query`` subclass decorated by :func:`regis
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib
 import pkgutil
 from collections import OrderedDict
@@ -83,7 +84,16 @@ class Query:
     frozen: ClassVar[builtins.bool] = False
     boost: float = 1.0
     query_name: str | None = None
-    body_key: str | None = None  # canonical JSON of the request body (filter cache key)
+    parsed_body: Any = None  # the request body parsed into this query (None: built internally)
+
+    @functools.cached_property
+    def body_key(self) -> str | None:
+        """Canonical JSON of the request body (the filter cache key); None for a query
+        built internally or a body JSON cannot hold. Serialised when first asked for:
+        most parsed queries (scoring clauses, LTR features) never are, and their bodies
+        may hold vectors. The body is not changed after parsing (request bodies and
+        template fills are fresh containers)."""
+        return None if self.parsed_body is None else _canonical(self.parsed_body)
 
     @classmethod
     def parse(cls, body: Any) -> Query:
@@ -261,11 +271,16 @@ def parse_query(body: Any, where: str = "query") -> Query:
             line=1,
             col=len(name) + 3,
         )
+    if not _may_share(cls):  # its key is only serialised if it is asked for
+        query = cls.parse(spec)
+        query.parsed_body = body
+        return query
     key = _canonical(body)
     if key is not None and key in _SHARED:
         _SHARED.move_to_end(key)
         return _SHARED[key]
     query = cls.parse(spec)
+    query.parsed_body = body
     query.body_key = key
     if key is not None and query.shareable() and query.children():
         _SHARED[key] = query
@@ -280,6 +295,12 @@ def parse_query(body: Any, where: str = "query") -> Query:
 # state never changes (``Query.frozen``) are shared.
 SHARED_PARSES = 256
 _SHARED: OrderedDict[str, Query] = OrderedDict()
+
+
+def _may_share(cls: type[Query]) -> builtins.bool:
+    """Whether a query of type ``cls`` can be in ``_SHARED`` (so a body of that type is
+    looked up there before it is parsed): a type whose instances may be shareable."""
+    return cls.frozen or cls.shareable is not Query.shareable
 
 
 def parse_common(query: Query, spec: dict[str, Any], allowed: set[str], type_name: str) -> None:
