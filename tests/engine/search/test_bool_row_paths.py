@@ -122,15 +122,21 @@ def _both_paths(
     client: OpenSearch, body: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[dict[str, float], dict[str, float]]:
     """(shard-wide answer, row-path answer), each from cold per-refresh caches (a mask
-    one path leaves in the filter cache would otherwise answer for the other)."""
+    one path leaves in the filter cache would otherwise answer for the other). A share
+    between the two is checked too: an outer ``bool`` then keeps its masks and hands an
+    inner one a domain, which the inner one narrows to rows."""
     answers = []
-    for share in (0.0, 2.0):
+    for share in (0.0, 0.3, 2.0):
         monkeypatch.setattr(bool_query, "WINDOW_SHARE", share)
         _shard_caches(client).clear()
         answers.append(_hits(client, body))
-    return answers[0], answers[1]
+    assert answers[1] == answers[0]
+    return answers[0], answers[2]
 
 
+# an expensive clause beside the generated one, after a third of the documents: with the
+# middle share the outer ``bool`` keeps masks and hands the generated tree a domain
+_NEAR = {"geo_distance": {"distance": "500km", "location": ORIGIN}}
 SETTINGS = settings(
     max_examples=150,
     deadline=None,
@@ -152,7 +158,8 @@ def test_row_path_gives_the_shard_wide_hits_and_scores(
 def test_row_path_gives_the_shard_wide_filter(
     people: OpenSearch, monkeypatch: pytest.MonkeyPatch, query: dict[str, Any]
 ) -> None:
-    body = {"query": {"bool": {"filter": [query], "should": [{"term": {"tag": "red"}}]}}}
+    inner = {"bool": {"filter": [{"terms": {"tag": ["green", "blue"]}}, query, _NEAR]}}
+    body = {"query": {"bool": {"filter": [inner], "should": [{"term": {"tag": "red"}}]}}}
     reference, rows = _both_paths(people, body, monkeypatch)
     assert rows == reference
 
