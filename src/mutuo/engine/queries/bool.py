@@ -19,15 +19,15 @@ reads a few hundred rows, not 100,000).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
 from ..errors import ParsingError
 from ..explanation import Explanation
-from ..search_context import FILTER_CACHE_ENTRIES, SearchContext
+from ..search_context import SearchContext
 from . import Matches, Query, parse_common, parse_query, register
+from .bool_rows import domain_size, required_rows, should_rows, smallest_required
 from .msm import resolve_minimum_should_match
 from .term import constant_explanation
 
@@ -38,7 +38,6 @@ _DOMAIN_SHARE = 0.5
 _SPARSE_SHARE = 16
 # Filter clauses switch to the rows in play once they are under this share of the shard.
 WINDOW_SHARE = 0.125
-_ORDINALS = "filter_ordinals"  # per-refresh cache entry: filter key -> its few ordinals
 
 
 @register("bool")
@@ -131,7 +130,7 @@ class Bool(Query):
         mask, rows = self._required(ctx, ordered, not scoring and bool(shoulds))
         if rows is not None:
             if not scoring:
-                kept = _should_rows(ctx, shoulds, rows, required, True)
+                kept = should_rows(ctx, shoulds, rows, required, True)
                 return Matches(ctx.mask_of(rows[kept]), None, 1.0)
             mask = ctx.mask_of(rows)
         assert mask is not None
@@ -161,7 +160,7 @@ class Bool(Query):
             return _mask_conjunction(ctx, ordered, ctx.live.copy()), None
         limit = WINDOW_SHARE * ctx.maxdoc
         restrict = ctx.domain is not None and not self.ignores_domain()
-        seed = _seed(ctx, ordered, limit)
+        seed = smallest_required(ctx, ordered, limit)
         if seed is not None:
             at, rows = seed
             rows = rows[ctx.live[rows]]
@@ -170,15 +169,15 @@ class Bool(Query):
                 assert domain is not None
                 rows = rows[domain[rows]]
             rest = ordered[:at] + ordered[at + 1 :]
-            return None, rows[_required_rows(ctx, rest, rows, True)]
-        if restrict and _domain_size(ctx) < limit:
+            return None, rows[required_rows(ctx, rest, rows, True)]
+        if restrict and domain_size(ctx) < limit:
             rows = ctx.domain_hits(ctx.live)
-            return None, rows[_required_rows(ctx, ordered, rows, True)]
+            return None, rows[required_rows(ctx, ordered, rows, True)]
         mask = ctx.live.copy()
         for i, (clause, negate) in enumerate(ordered):
             if np.count_nonzero(mask) < limit:
                 rows = ctx.domain_hits(mask) if restrict else np.flatnonzero(mask)
-                return None, rows[_required_rows(ctx, ordered[i:], rows, True)]
+                return None, rows[required_rows(ctx, ordered[i:], rows, True)]
             m = _run_in(ctx, clause, mask, False, 1.0)
             mask &= ~m.mask if negate else m.mask
         if rows_after and np.count_nonzero(mask) < limit:
@@ -241,9 +240,9 @@ class Bool(Query):
         # shard-wide path has them answer for the whole shard.
         narrow = not self.has_named()
         kept = np.flatnonzero(live)
-        kept = kept[_required_rows(ctx, ordered, ordinals[kept], narrow)]
+        kept = kept[required_rows(ctx, ordered, ordinals[kept], narrow)]
         if not scoring:
-            kept = kept[_should_rows(ctx, shoulds, ordinals[kept], required, narrow)]
+            kept = kept[should_rows(ctx, shoulds, ordinals[kept], required, narrow)]
             mask = np.zeros(n, dtype=bool)
             mask[kept] = True
             return Matches(mask, None, 1.0)
@@ -346,93 +345,6 @@ def _mask_conjunction(
         m = _run_in(ctx, clause, mask, False, 1.0)
         mask &= ~m.mask if negate else m.mask
     return mask
-
-
-def _seed(
-    ctx: SearchContext, ordered: list[tuple[Query, bool]], limit: float
-) -> tuple[int, np.ndarray] | None:
-    """The required clause with the fewest matches, if under ``limit`` and known cheaply:
-    (its position in ``ordered``, its matching ordinals). Only a clause whose mask the
-    filter cache keeps for the whole shard qualifies (a postings or column lookup: a
-    distance step's ``term``), so asking it costs a lookup once per refresh."""
-    best: tuple[int, np.ndarray] | None = None
-    for at, (clause, negate) in enumerate(ordered):
-        if negate or clause.cost > 1 or not clause.ignores_domain():
-            continue
-        key = clause.cached_filter_key(ctx)
-        if key is None:
-            continue
-        ordinals = _filter_ordinals(ctx, clause, key, limit)
-        if ordinals is not None and (best is None or len(ordinals) < len(best[1])):
-            best = (at, ordinals)
-    return best
-
-
-def _filter_ordinals(
-    ctx: SearchContext, clause: Query, key: Any, limit: float
-) -> np.ndarray | None:
-    """The ordinals of a cacheable filter's mask when fewer than ``limit`` (else None),
-    kept per refresh beside the filter cache under the same key."""
-    memo: OrderedDict[Any, np.ndarray | None] = ctx.cache.setdefault(_ORDINALS, OrderedDict())
-    if key in memo:
-        memo.move_to_end(key)
-        return memo[key]
-    mask = clause.run(ctx, False).mask
-    ordinals = np.flatnonzero(mask) if np.count_nonzero(mask) < limit else None
-    memo[key] = ordinals
-    while len(memo) > FILTER_CACHE_ENTRIES:
-        memo.popitem(last=False)
-    return ordinals
-
-
-def _required_rows(
-    ctx: SearchContext, ordered: list[tuple[Query, bool]], rows: np.ndarray, narrow: bool
-) -> np.ndarray:
-    """Positions in ``rows`` that every clause keeps (a ``must_not``: that it does not
-    match); when ``narrow``, each clause is asked only about the rows its predecessors
-    kept. Every clause is asked, even about no rows, so that its errors are raised as on
-    the shard-wide path."""
-    if not narrow:
-        keep = np.ones(len(rows), dtype=bool)
-        for clause, negate in ordered:
-            hit = clause.run_window(ctx, rows, False).mask
-            keep &= ~hit if negate else hit
-        return np.flatnonzero(keep)
-    kept = np.arange(len(rows))
-    for clause, negate in ordered:
-        hit = clause.run_window(ctx, rows[kept], False).mask
-        kept = kept[~hit if negate else hit]
-    return kept
-
-
-def _should_rows(
-    ctx: SearchContext, shoulds: list[Query], rows: np.ndarray, required: int, narrow: bool
-) -> np.ndarray:
-    """Positions in ``rows`` matching at least ``required`` of ``shoulds`` (all of them
-    when none is required). When ``narrow`` and one match is required, a clause is asked
-    only about the rows no earlier clause matched."""
-    if not shoulds:
-        return np.arange(len(rows))
-    if required <= 1 and narrow:
-        pending = np.arange(len(rows))
-        for clause in shoulds:
-            hit = clause.run_window(ctx, rows[pending], False).mask
-            pending = pending[~hit]
-        if required == 0:
-            return np.arange(len(rows))
-        matched = np.ones(len(rows), dtype=bool)
-        matched[pending] = False
-        return np.flatnonzero(matched)
-    count = np.zeros(len(rows), dtype=np.int32)
-    for clause in shoulds:
-        count += clause.run_window(ctx, rows, False).mask
-    return np.flatnonzero(count >= required)
-
-
-def _domain_size(ctx: SearchContext) -> int:
-    domain = ctx.domain
-    assert domain is not None
-    return int(np.count_nonzero(domain)) if domain.dtype == np.bool_ else len(domain)
 
 
 def _run_in(
