@@ -214,6 +214,22 @@ class WriteBatch:
         version = index.check(doc_id, v)
         state = index.current(doc_id)
         created = state is None or state.deleted
+        return self._record(index, doc_id, version, created, source, v, raw, replaced, reuse, kept)
+
+    def _record(
+        self,
+        index: Index,
+        doc_id: str,
+        version: int,
+        created: bool,
+        source: dict[str, Any],
+        v: Versioning,
+        raw: bytes | None,
+        replaced: StoredSource | None,
+        reuse: tuple[int, frozenset[str], tuple[str, ...]] | None,
+        kept: StoredSource | None,
+    ) -> dict[str, Any]:
+        """Parse and record a checked write (see :meth:`index`)."""
         if reuse is None:
             parsed = self._parse(index, source, doc_id)
         else:
@@ -284,8 +300,8 @@ class WriteBatch:
             raise ActionRequestValidationError("script or doc is missing")
         if not isinstance(patch, dict):
             raise IllegalArgumentError("[doc] must be an object")
-        guard = replace(v, version=None, op_type="index")
-        index.check(doc_id, guard)  # a stale if_seq_no conflicts even when nothing changes
+        guard = Versioning(None, "internal", v.if_seq_no, v.if_primary_term, "index", v.routing)
+        version = index.check(doc_id, guard)  # a stale if_seq_no conflicts even on a noop
         view = self._current_source(index, doc_id)
         if any(m.name in patch for m in view.members):
             view = view.whole(index)  # the patch names a cut vector: merge the whole source
@@ -311,8 +327,9 @@ class WriteBatch:
             view = view.whole(index)
             merged = deep_merge(view.current, patch)
             reuse = reusable_members(index, doc_id, state.seq_no, view.current, merged)
-        result = self.index(
-            index, doc_id, merged, guard, replaced=view.stored, reuse=reuse, kept=kept
+        check_routing(index, doc_id, guard)
+        result = self._record(
+            index, doc_id, version, False, merged, guard, None, view.stored, reuse, kept
         )
         return self._with_get(result, lambda: view.merged_whole(index, merged, kept), source_spec)
 

@@ -19,7 +19,7 @@ are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -32,8 +32,7 @@ _COMMA, _OPEN, _CLOSE = 0x2C, 0x7B, 0x7D
 _NONE, _BEFORE, _AFTER = 0, 1, 2  # where the comma that separated a cut member was
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(NamedTuple):
     """One cut member: its name, where it goes back in ``rest`` (a byte offset), its
     place among the source's top-level members, the side of its comma, and its value's
     slice of the vector bytes."""
@@ -46,7 +45,7 @@ class Member:
     length: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredSource:
     """A document's stored ``_source``: ``rest`` alone when ``layout`` is None; else the
     members of ``layout`` cut out, their values in ``vectors`` (None when not read: the
@@ -74,13 +73,11 @@ class StoredSource:
 
 
 def encode_layout(members: list[Member]) -> bytes:
-    return orjson.dumps(
-        [[m.name, m.offset, m.position, m.comma, m.start, m.length] for m in members]
-    )
+    return orjson.dumps([list(m) for m in members])
 
 
 def decode_layout(layout: bytes) -> tuple[Member, ...]:
-    return tuple(Member(*entry) for entry in orjson.loads(layout))
+    return tuple(Member._make(entry) for entry in orjson.loads(layout))
 
 
 def join(rest: bytes, members: tuple[Member, ...], vectors: bytes) -> bytes:
