@@ -151,6 +151,23 @@ def test_searches_see_the_refreshed_source_until_the_next_refresh(engine: Engine
     assert call(engine, "GET", "/docs/_doc/1")[0] == 404
 
 
+def test_a_bulk_that_keeps_then_replaces_vectors_leaves_searches_the_refreshed_ones(
+    engine: Engine,
+) -> None:
+    lines = [
+        b'{"update":{"_index":"docs","_id":"0"}}',
+        b'{"doc":{"n":2}}',
+        b'{"index":{"_index":"docs","_id":"0"}}',
+        b'{"v":[5,5,5]}',
+    ]
+    status, result = call(engine, "POST", "/_bulk", b"\n".join(lines) + b"\n")
+    assert status == 200 and not result["errors"]
+    _s, _h, out = engine.handle("POST", "/docs/_search", {}, b'{"size":10}', {})
+    assert DOCS[0] in out
+    call(engine, "POST", "/docs/_refresh")
+    assert raw_source(engine, "0") == b'{"v":[5,5,5]}'
+
+
 def test_a_store_with_vectors_inside_the_json_reads_and_updates(tmp_path: Path) -> None:
     path = tmp_path / "engine"
     engine = Engine(path)

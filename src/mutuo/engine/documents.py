@@ -130,22 +130,22 @@ def reusable_members(
         if fields is None:
             return None
         paths.extend(fields)
+    get = current.get
     for key, value in merged.items():
-        old = current.get(key, _ABSENT)
-        kind = type(value)
-        if value is old:  # a member the patch did not name: the stored value itself
-            pass
-        elif kind is not type(old):
-            continue
-        elif kind is str or kind is int or kind is bool:  # most members: one plain value
-            if value != old:
+        old = get(key, _ABSENT)
+        if value is not old:  # (else a member the patch did not name: the stored value)
+            kind = type(value)
+            if kind is not type(old):
                 continue
-        elif not same_json(value, old):
-            continue
+            if kind is str or kind is int or kind is bool:  # most members: a plain value
+                if value != old:
+                    continue
+            elif not same_json(value, old):
+                continue
         fields = member_fields(key)
         if fields is not None:
             keys.append(key)
-            paths.extend(fields)
+            paths += fields
     if not keys:
         return None
     return ordinal, frozenset(keys), tuple(paths)

@@ -72,10 +72,6 @@ class StoredSource:
         return join(self.rest, self.members, self.vectors)
 
 
-def encode_layout(members: list[Member]) -> bytes:
-    return orjson.dumps([list(m) for m in members])
-
-
 def decode_layout(layout: bytes) -> tuple[Member, ...]:
     return tuple(Member._make(entry) for entry in orjson.loads(layout))
 
@@ -134,37 +130,32 @@ def cut(raw: bytes, values: dict[str, bytes], order: dict[str, int]) -> StoredSo
     if not complete or len(spans) != len(values):
         return None
     quoted = {orjson.dumps(name): name for name in values}
-    named: list[tuple[str, int, int]] = []
+    named: list[tuple[str, int, int, int]] = []
     for start, end in spans:
         colon = raw.find(b":", start)
         name = quoted.get(raw[start:colon])
         if name is None or values[name] != raw[colon + 1 : end]:
             return None  # blanks around the colon, an escaped name, other number text
-        named.append((name, start, end))
-    return _cut_spans(raw, named, order)
-
-
-def _cut_spans(
-    raw: bytes, named: list[tuple[str, int, int]], order: dict[str, int]
-) -> StoredSource | None:
-    """``raw`` without the members (name, start, end) in order of place, each taking a
-    comma beside it with it; None when a blank is beside one."""
-    cut = _cut_layout(raw, named, order)
-    if cut is None:
+        named.append((name, order[name], start, end))
+    laid = _cut_layout(raw, named)
+    if laid is None:
         return None
-    rest, members, values = cut
-    return StoredSource(rest, encode_layout(members), b"".join(values))
+    rest, layout, values_cut = laid
+    return StoredSource(rest, orjson.dumps(layout), b"".join(values_cut))
 
 
 def _cut_layout(
-    raw: bytes, named: list[tuple[str, int, int]], order: dict[str, int]
-) -> tuple[bytes, list[Member], list[bytes]] | None:
+    raw: bytes, named: list[tuple[str, int, int, int]]
+) -> tuple[bytes, list[list[Any]], list[bytes]] | None:
+    """``raw`` without the members (name, place, start, end), in order, each taking a
+    comma beside it along: (the rest, the layout's entries, the members' value bytes);
+    None when a blank is beside one."""
     pieces: list[bytes] = []
-    members: list[Member] = []
+    layout: list[list[Any]] = []
     values: list[bytes] = []
     kept = stored = copied = 0  # bytes of rest and of values so far; raw copied up to
     last_kept = -1  # the last byte of rest so far
-    for name, start, end in named:
+    for name, position, start, end in named:
         last = raw[start - 1] if start > copied else last_kept
         if start > copied and last == _COMMA:
             comma, cut_from, cut_to = _BEFORE, start - 1, end
@@ -179,17 +170,16 @@ def _cut_layout(
             last_kept = raw[cut_from - 1]
         kept += cut_from - copied
         value_start = start + len(orjson.dumps(name)) + 1
-        members.append(Member(name, kept, order[name], comma, stored, end - value_start))
+        layout.append([name, kept, position, comma, stored, end - value_start])
         values.append(raw[value_start:end])
         stored += end - value_start
         copied = cut_to
     pieces.append(raw[copied:])
-    return b"".join(pieces), members, values
+    return b"".join(pieces), layout, values
 
 
 _MARK = b"\x00"  # orjson never writes a NUL byte (strings escape it)
-_MARKER = codec.RawJson(_MARK)
-_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_MARKER = orjson.Fragment(_MARK)
 
 
 def rebuild(
@@ -198,34 +188,32 @@ def rebuild(
     """The stored form of a partial update that left the cut members alone: ``rest``
     and ``layout`` of the merged members around them, their values (``vectors``) kept.
     Written as :func:`codec.dumps` writes the merged source (the members back at their
-    places), as the engine stores every merge. None when it cannot be laid out so."""
-    ordered = sorted(members, key=lambda m: m.position)
+    places), as the engine stores every merge. None when it cannot be laid out so.
+
+    ``members`` are in order of place (as :func:`cut` lays them out)."""
     items = list(merged_rest.items())
-    for m in ordered:
+    for m in members:
         if m.position > len(items):
             return None
         items.insert(m.position, (m.name, _MARKER))
     placed = dict(items)
     if len(placed) != len(items):
         return None  # a cut member's name among the merged ones
-    try:
-        raw = orjson.dumps(placed, default=codec.fragment, option=_OPTIONS)
+    try:  # codec.dumps' output for the str keys and JSON values of a parsed source
+        raw = orjson.dumps(placed)
     except TypeError:  # integers beyond 64 bits: merge the whole source
         return None
-    named: list[tuple[str, int, int]] = []
+    named: list[tuple[str, int, int, int]] = []
     mark = -1
-    for m in ordered:
+    for m in members:
         mark = raw.find(_MARK, mark + 1)
         if mark < 0:
             return None
-        named.append((m.name, mark - len(orjson.dumps(m.name)) - 1, mark + 1))
-    cut = _cut_layout(raw, named, {m.name: m.position for m in members})
-    if cut is None:
+        named.append((m.name, m.position, mark - len(orjson.dumps(m.name)) - 1, mark + 1))
+    laid = _cut_layout(raw, named)
+    if laid is None:
         return None
-    rest, placed_members, _ = cut
-    by_name = {m.name: m for m in members}
-    layout = [
-        Member(m.name, m.offset, m.position, m.comma, by_name[m.name].start, by_name[m.name].length)
-        for m in placed_members
-    ]
-    return StoredSource(rest, encode_layout(layout), vectors)
+    rest, layout, _ = laid
+    for entry, m in zip(layout, members, strict=True):
+        entry[4], entry[5] = m.start, m.length  # the kept values' slices
+    return StoredSource(rest, orjson.dumps(layout), vectors)
