@@ -134,10 +134,11 @@ class Store:
         ``with_source=False`` reads only the version metadata.
         """
         source = _SOURCE if with_source else "NULL, NULL, NULL"
+        table = _JOIN if with_source else "docs d"
         with self._lock:
             cursor = self._db.execute(
                 "SELECT d.id, d.seq_no, d.primary_term, d.version, d.deleted, d.deleted_at, "
-                f"{source}, d.routing FROM {_JOIN} WHERE d.idx = ? ORDER BY d.seq_no",
+                f"{source}, d.routing FROM {table} WHERE d.idx = ? ORDER BY d.seq_no",
                 (uuid,),
             )
             while rows := cursor.fetchmany(2000):
