@@ -195,4 +195,4 @@ def completeness(values: list[Any], ctx: DeriveContext) -> float:
     return round((len(values) - empty) / len(values), 2)
 
 
-_EMPTY = (None, "", [], {})
+_EMPTY: tuple[Any, ...] = (None, "", [], {})  # what completeness counts as missing
