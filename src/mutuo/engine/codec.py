@@ -85,7 +85,8 @@ class RawJson:
         return hash(self.data)
 
 
-def _fragment(value: Any) -> Any:
+def fragment(value: Any) -> Any:
+    """orjson's ``default``: :class:`RawJson` written verbatim."""
     if isinstance(value, RawJson):
         return orjson.Fragment(value.data)
     raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
@@ -106,7 +107,7 @@ def dumps(value: Any) -> bytes:
     try:
         return orjson.dumps(
             value,
-            default=_fragment,
+            default=fragment,
             option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS,
         )
     except TypeError:  # integers beyond 64 bits

@@ -14,6 +14,7 @@ import copy
 import difflib
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from .errors import (
 from .index import PRIMARY_TERM, Index, Versioning
 from .source_filter import filter_source
 from .store import DocRow
+from .stored_source import StoredSource, rebuild, split
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -97,7 +99,12 @@ def same_json(a: Any, b: Any, ordered: bool = True) -> bool:
 
 
 def reusable_members(
-    index: Index, doc_id: str, seq_no: int, current: dict[str, Any], merged: dict[str, Any]
+    index: Index,
+    doc_id: str,
+    seq_no: int,
+    current: dict[str, Any],
+    merged: dict[str, Any],
+    kept: tuple[str, ...] = (),
 ) -> tuple[int, frozenset[str], tuple[str, ...]] | None:
     """What a partial update need not parse again: (the ordinal holding the document as
     written at ``seq_no``, the top-level members whose value did not change, the fields
@@ -106,32 +113,39 @@ def reusable_members(
     Each such member is indexed as the ordinal has it (``Shard`` copies its column
     entries): the same value under the same mapping version indexes the same. Only
     members that alone fill their fields qualify (``Mapping.member_fields``), and none
-    when a member name is dotted (it could fill another member's fields)."""
-    if any("." in key for key in merged):
+    when a member name is dotted (it could fill another member's fields). ``kept``:
+    members left out of ``current`` and ``merged`` that the update does not change (cut
+    vectors); None unless every one of them can be reused."""
+    if "." in "\n".join(merged):  # (a dotted member name)
         return None
     mapping = index.mapping
     ordinal = index.shard.reusable(doc_id, seq_no, mapping.version)
     if ordinal is None:
         return None
-    keys: list[str] = []
+    keys: list[str] = list(kept)
     paths: list[str] = []
     member_fields = mapping.member_fields
+    for key in kept:
+        fields = member_fields(key)
+        if fields is None:
+            return None
+        paths.extend(fields)
+    get = current.get
     for key, value in merged.items():
-        old = current.get(key, _ABSENT)
-        kind = type(value)
-        if value is old:  # a member the patch did not name: the stored value itself
-            pass
-        elif kind is not type(old):
-            continue
-        elif kind is str or kind is int or kind is bool:  # most members: one plain value
-            if value != old:
+        old = get(key, _ABSENT)
+        if value is not old:  # (else a member the patch did not name: the stored value)
+            kind = type(value)
+            if kind is not type(old):
                 continue
-        elif not same_json(value, old):
-            continue
+            if kind is str or kind is int or kind is bool:  # most members: a plain value
+                if value != old:
+                    continue
+            elif not same_json(value, old):
+                continue
         fields = member_fields(key)
         if fields is not None:
             keys.append(key)
-            paths.extend(fields)
+            paths += fields
     if not keys:
         return None
     return ordinal, frozenset(keys), tuple(paths)
@@ -139,13 +153,12 @@ def reusable_members(
 
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """Partial-update merge: objects merge key by key, everything else is replaced."""
-    out = dict(base)
+    out = {**base, **patch}
     for key, value in patch.items():
-        current = out.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            out[key] = deep_merge(current, value)
-        else:
-            out[key] = value
+        if isinstance(value, dict):
+            current = base.get(key)
+            if isinstance(current, dict):
+                out[key] = deep_merge(current, value)
     return out
 
 
@@ -156,7 +169,7 @@ class WriteBatch:
         self.latest: dict[tuple[str, str], DocRow] = {}  # (index, id) -> this batch's last row
         self.indices: dict[str, Index] = {}
         self.mapping_changed: set[str] = set()
-        self.stored: dict[tuple[str, str], bytes] = {}  # (index, id) -> prefetched source
+        self.stored: dict[tuple[str, str], StoredSource] = {}  # (index, id) -> prefetched
 
     # -- operations ------------------------------------------------------------------
 
@@ -167,13 +180,16 @@ class WriteBatch:
         source: Any,
         v: Versioning,
         raw: bytes | None = None,
-        replaced: bytes | None = None,
+        replaced: StoredSource | None = None,
         reuse: tuple[int, frozenset[str], tuple[str, ...]] | None = None,
+        kept: StoredSource | None = None,
     ) -> dict[str, Any]:
         """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``;
         ``replaced``, the stored source this write overwrites when the caller has just
         read it from the store (searches keep seeing it until the next refresh);
-        ``reuse``, members indexed as an earlier ordinal has them (:func:`reusable_members`)."""
+        ``reuse``, members indexed as an earlier ordinal has them (:func:`reusable_members`);
+        ``kept``, the stored form when the caller made it (``source`` then leaves out the
+        cut vectors, which ``reuse`` names)."""
         index.check_write_block()
         if doc_id is None:
             if v.version_type != "internal" or v.if_seq_no is not None:
@@ -198,14 +214,33 @@ class WriteBatch:
         version = index.check(doc_id, v)
         state = index.current(doc_id)
         created = state is None or state.deleted
-        if raw is None:
-            raw = codec.dumps(source)
+        return self._record(index, doc_id, version, created, source, v, raw, replaced, reuse, kept)
+
+    def _record(
+        self,
+        index: Index,
+        doc_id: str,
+        version: int,
+        created: bool,
+        source: dict[str, Any],
+        v: Versioning,
+        raw: bytes | None,
+        replaced: StoredSource | None,
+        reuse: tuple[int, frozenset[str], tuple[str, ...]] | None,
+        kept: StoredSource | None,
+    ) -> dict[str, Any]:
+        """Parse and record a checked write (see :meth:`index`)."""
         if reuse is None:
             parsed = self._parse(index, source, doc_id)
         else:
             rest = {k: value for k, value in source.items() if k not in reuse[1]}
             parsed = self._parse(index, rest, doc_id)
-        stored = raw if index.mapping.source_enabled else b"{}"
+        if not index.mapping.source_enabled:
+            stored = StoredSource(b"{}")
+        elif kept is not None:
+            stored = kept
+        else:
+            stored = split(codec.dumps(source) if raw is None else raw, source, index.mapping)
         row = index.record_write(
             doc_id,
             version,
@@ -259,18 +294,20 @@ class WriteBatch:
             source = self._upsert_source(index, doc_id, body)
             create = replace(v, version=None, op_type="create")
             result = {**self.index(index, doc_id, source, create), "result": "created"}
-            return self._with_get(result, source, source_spec)
+            return self._with_get(result, lambda: source, source_spec)
         patch = body.get("doc")
         if patch is None:
             raise ActionRequestValidationError("script or doc is missing")
         if not isinstance(patch, dict):
             raise IllegalArgumentError("[doc] must be an object")
-        guard = replace(v, version=None, op_type="index")
-        index.check(doc_id, guard)  # a stale if_seq_no conflicts even when nothing changes
-        current, stored = self._current_source(index, doc_id)
-        merged = deep_merge(current, patch)
+        guard = Versioning(None, "internal", v.if_seq_no, v.if_primary_term, "index", v.routing)
+        version = index.check(doc_id, guard)  # a stale if_seq_no conflicts even on a noop
+        view = self._current_source(index, doc_id)
+        if any(m.name in patch for m in view.members):
+            view = view.whole(index)  # the patch names a cut vector: merge the whole source
+        merged = deep_merge(view.current, patch)
         # Python's == first: it is looser than JSON equality, so most changes stop there
-        unchanged = merged == current and same_json(merged, current, ordered=False)
+        unchanged = merged == view.current and same_json(merged, view.current, ordered=False)
         if body.get("detect_noop", True) and unchanged:
             noop = {
                 "_index": index.name,
@@ -282,10 +319,19 @@ class WriteBatch:
                 "_primary_term": PRIMARY_TERM,
                 "status": 200,
             }
-            return self._with_get(noop, current, source_spec)
-        reuse = reusable_members(index, doc_id, state.seq_no, current, merged)
-        result = self.index(index, doc_id, merged, guard, replaced=stored, reuse=reuse)
-        return self._with_get(result, merged, source_spec)
+            return self._with_get(noop, lambda: view.whole(index).current, source_spec)
+        names = tuple(m.name for m in view.members)
+        reuse = reusable_members(index, doc_id, state.seq_no, view.current, merged, names)
+        kept = None if reuse is None else view.kept(merged)
+        if names and kept is None:  # the cut vectors must be indexed again: merge it whole
+            view = view.whole(index)
+            merged = deep_merge(view.current, patch)
+            reuse = reusable_members(index, doc_id, state.seq_no, view.current, merged)
+        check_routing(index, doc_id, guard)
+        result = self._record(
+            index, doc_id, version, False, merged, guard, None, view.stored, reuse, kept
+        )
+        return self._with_get(result, lambda: view.merged_whole(index, merged, kept), source_spec)
 
     @staticmethod
     def _upsert_source(index: Index, doc_id: str, body: dict[str, Any]) -> Any:
@@ -298,28 +344,32 @@ class WriteBatch:
             f"[{doc_id}]: document missing", index=index.name, index_uuid=index.uuid, shard="0"
         )
 
-    def _current_source(self, index: Index, doc_id: str) -> tuple[dict[str, Any], bytes | None]:
+    def _current_source(self, index: Index, doc_id: str) -> SourceView:
         """The latest source of a live doc: this batch's pending row, else the store (then
-        with the stored bytes)."""
+        it is also what the write replaces)."""
         row = self.latest.get((index.name, doc_id))
         if row is not None:
-            return (codec.loads(row.source) if row.source is not None else {}), None
-        raw = self.stored.pop((index.name, doc_id), None)
-        if raw is None:
-            raw = self.engine.store.source(index.uuid, doc_id)
-        return (codec.loads(raw) if raw else {}), raw
+            pending = StoredSource(row.source or b"{}", row.layout, row.vectors)
+            return SourceView(doc_id, pending, None)
+        stored = self.stored.pop((index.name, doc_id), None)
+        if stored is None:
+            stored = index.read_source(doc_id)
+        return SourceView(doc_id, stored or StoredSource(b"{}"), stored)
 
     def prefetch(self, index: Index, doc_ids: list[str]) -> None:
         """Read the stored sources of documents about to be updated, in one query (a
-        bulk of partial updates would otherwise read them one statement at a time)."""
-        for doc_id, raw in self.engine.store.sources(index.uuid, doc_ids).items():
-            self.stored[(index.name, doc_id)] = raw
+        bulk of partial updates would otherwise read them one statement at a time); cut
+        vectors stay unread, as most updates leave them alone."""
+        for doc_id, stored in self.engine.store.stored(index.uuid, doc_ids, False).items():
+            self.stored[(index.name, doc_id)] = stored
 
     # -- commit ----------------------------------------------------------------------
 
     def commit(self) -> None:
         if not self.rows and not self.mapping_changed:
             return
+        for name, rows in self.rows.items():
+            keep_shadows(self.indices[name], rows)
         try:
             with self.engine.store.transaction() as tx:
                 for name, rows in self.rows.items():
@@ -368,7 +418,7 @@ class WriteBatch:
     @staticmethod
     def _with_get(
         result: dict[str, Any],
-        source: dict[str, Any],
+        source: Callable[[], dict[str, Any]],
         spec: tuple[bool, list[str], list[str]] | None,
     ) -> dict[str, Any]:
         if spec is None or not spec[0]:
@@ -377,9 +427,68 @@ class WriteBatch:
             "_seq_no": result["_seq_no"],
             "_primary_term": result["_primary_term"],
             "found": True,
-            "_source": filter_source(copy.deepcopy(source), spec[1], spec[2]),
+            "_source": filter_source(copy.deepcopy(source()), spec[1], spec[2]),
         }
         return result
+
+
+def keep_shadows(index: Index, rows: list[DocRow]) -> None:
+    """Before rows that replace their document's vectors commit, read the vectors the
+    shadows of those documents left in the store (:meth:`Index.keep_shadow`)."""
+    if not index.shadow_sources:
+        return
+    for row in rows:
+        if row.layout is None or row.vectors is not None:
+            ordinal = index.shard.id_to_ord.get(row.id)
+            stored = index.shadow_sources.get(ordinal) if ordinal is not None else None
+            if stored is not None and not stored.complete:
+                index.keep_shadow(ordinal)  # type: ignore[arg-type]
+
+
+class SourceView:
+    """The current source of a document being updated: ``current``, its parsed members
+    without the cut vectors (``members``) unless :meth:`whole` put them back; ``stored``,
+    what the store holds, when that is what the update replaces."""
+
+    def __init__(self, doc_id: str, held: StoredSource, stored: StoredSource | None) -> None:
+        self.doc_id = doc_id
+        self.held = held
+        self.stored = stored
+        self.members = held.members
+        self.current: dict[str, Any] = codec.loads(held.rest) if held.rest else {}
+
+    def whole(self, index: Index) -> SourceView:
+        """The same source with its cut vectors parsed into ``current``."""
+        held = self._complete(index)
+        stored = held if self.stored is not None else None
+        return SourceView(self.doc_id, StoredSource(held.whole()), stored)
+
+    def kept(self, merged: dict[str, Any]) -> StoredSource | None:
+        """The stored form of ``merged`` around the unchanged cut vectors (None: there
+        are none, or they cannot be laid out around it)."""
+        if not self.members:
+            return None
+        return rebuild(merged, self.members, self.held.vectors)
+
+    def merged_whole(
+        self, index: Index, merged: dict[str, Any], kept: StoredSource | None
+    ) -> dict[str, Any]:
+        """The whole merged source (the ``get`` of an update response)."""
+        if kept is None:
+            return merged
+        vectors = self._complete(index).vectors
+        assert vectors is not None
+        return codec.loads(StoredSource(kept.rest, kept.layout, vectors).whole())
+
+    def _complete(self, index: Index) -> StoredSource:
+        """What is held, with the cut vectors' values: those of the store (the held
+        source is the stored one, or a write of this batch that kept them)."""
+        if not self.held.complete:
+            vectors = index.read_vectors(self.doc_id) or b""
+            self.held = StoredSource(self.held.rest, self.held.layout, vectors)
+            if self.stored is not None:
+                self.stored = self.held
+        return self.held
 
 
 _UPDATE_FIELDS = (

@@ -164,7 +164,8 @@ class Engine:
 
     def _attach(self, index: Index) -> None:
         uuid = index.uuid
-        index.read_source = lambda doc_id: self.store.source(uuid, doc_id)
+        index.read_source = lambda doc_id: self.store.stored(uuid, [doc_id], False).get(doc_id)
+        index.read_vectors = lambda doc_id: self.store.vectors(uuid, doc_id)
 
     def close(self) -> None:
         self._stop.set()

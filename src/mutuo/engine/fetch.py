@@ -23,6 +23,7 @@ from .formats import format_date, format_decimal
 from .info import NODE_ID
 from .source_bytes import cut_members, cuttable
 from .source_filter import filter_source
+from .stored_source import StoredSource
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -55,19 +56,26 @@ class PageRow:
     sort: list[Any] | None = None
 
 
-def load_raw_sources(engine: Engine, index: Index, ordinals: list[int]) -> dict[int, bytes | None]:
-    """``_source`` bytes of the given ordinals as the search saw them (see Index.shadow_sources)."""
-    out: dict[int, bytes | None] = {}
+def load_stored(
+    engine: Engine, index: Index, ordinals: list[int], whole: bool = True
+) -> dict[int, StoredSource | None]:
+    """Stored sources of the given ordinals as the search saw them (see
+    Index.shadow_sources); ``whole=False`` leaves cut vectors unread."""
+    out: dict[int, StoredSource | None] = {}
     wanted: dict[str, int] = {}
     for ordinal in ordinals:
         if ordinal in index.shadow_sources:
-            out[ordinal] = index.shadow_sources[ordinal] or None
+            stored = index.shadow_sources[ordinal]
+            if stored is not None and whole and not stored.complete:
+                stored = index.keep_shadow(ordinal)
+            out[ordinal] = stored if stored is not None and stored.rest else None
         else:
             wanted[index.shard.ids[ordinal]] = ordinal
     if wanted:
-        rows = engine.store.sources(index.uuid, list(wanted))
+        rows = engine.store.stored(index.uuid, list(wanted), with_vectors=whole)
         for doc_id, ordinal in wanted.items():
-            out[ordinal] = rows.get(doc_id) or None
+            stored = rows.get(doc_id)
+            out[ordinal] = stored if stored is not None and stored.rest else None
     return out
 
 
@@ -75,26 +83,41 @@ def load_sources(
     engine: Engine, index: Index, ordinals: list[int]
 ) -> dict[int, dict[str, Any] | None]:
     """``_source`` of the given ordinals, parsed."""
-    raw = load_raw_sources(engine, index, ordinals)
-    return {o: codec.loads(data) if data else None for o, data in raw.items()}
+    stored = load_stored(engine, index, ordinals)
+    return {o: codec.loads(s.whole()) if s is not None else None for o, s in stored.items()}
 
 
 def build_hits(engine: Engine, rows: list[PageRow], spec: FetchSpec) -> list[dict[str, Any]]:
     fetch_source = spec.source[0]
     needs_source = fetch_source or bool(spec.fields)
-    sources: dict[tuple[int, int], bytes | None] = {}
+    reader = SourceReader(spec)
+    sources: dict[tuple[int, int], StoredSource | None] = {}
     if needs_source:
         by_ctx: dict[int, tuple[SearchContext, list[int]]] = {}
         for row in rows:
             by_ctx.setdefault(id(row.ctx), (row.ctx, []))[1].append(row.ordinal)
         for ctx, ords in by_ctx.values():
-            for ordinal, raw in load_raw_sources(engine, ctx.index, ords).items():
-                sources[(id(ctx), ordinal)] = raw
-    reader = SourceReader(spec)
+            for ordinal, stored in _page_sources(engine, ctx.index, ords, reader).items():
+                sources[(id(ctx), ordinal)] = stored
     return [_hit(row, spec, sources.get((id(row.ctx), row.ordinal)), reader) for row in rows]
 
 
-def _hit(row: PageRow, spec: FetchSpec, raw: bytes | None, reader: SourceReader) -> dict[str, Any]:
+def _page_sources(
+    engine: Engine, index: Index, ordinals: list[int], reader: SourceReader
+) -> dict[int, StoredSource | None]:
+    """The page's stored sources, cut vectors read only where the reader shows them."""
+    if not reader.cut_names:
+        return load_stored(engine, index, ordinals)
+    out = load_stored(engine, index, ordinals, whole=False)
+    missing = [o for o, s in out.items() if s is not None and not reader.without_vectors(s)]
+    if missing:
+        out.update(load_stored(engine, index, missing))
+    return out
+
+
+def _hit(
+    row: PageRow, spec: FetchSpec, raw: StoredSource | None, reader: SourceReader
+) -> dict[str, Any]:
     ctx, ordinal = row.ctx, row.ordinal
     index = ctx.index
     hit: dict[str, Any] = {}
@@ -145,14 +168,20 @@ class SourceReader:
             spec.verbatim_source and not self.includes and len(cut) == len(self.excludes)
         )
 
-    def read(self, raw: bytes | None) -> tuple[dict[str, Any], codec.RawJson | None]:
+    def without_vectors(self, stored: StoredSource) -> bool:
+        """Whether the filter cuts every vector member kept apart from ``stored.rest``
+        (then the rest is all it shows)."""
+        return all(m.name in self.cut_names for m in stored.members)
+
+    def read(self, stored: StoredSource | None) -> tuple[dict[str, Any], codec.RawJson | None]:
         """(the parsed source to filter and read ``fields`` from, or the bytes to send)."""
-        if raw is None:
+        if stored is None:
             return {}, None
         if self.verbatim:
-            return {}, codec.RawJson(raw)
+            return {}, codec.RawJson(stored.whole())
         if not self.cut_names:
-            return codec.loads(raw), None
+            return codec.loads(stored.whole()), None
+        raw = stored.rest if self.without_vectors(stored) else stored.whole()
         cut = cut_members(raw, self.cut_names)
         if self.cut_is_filter and cut.complete:
             return {}, codec.RawJson(cut.data)

@@ -24,6 +24,7 @@ from .errors import (
 from .mapping import Mapping, ParsedDocument
 from .shard import PendingOp, Shard
 from .store import DocRow
+from .stored_source import StoredSource
 
 PRIMARY_TERM = 1
 _INVALID_INDEX_CHARS = ' "*\\<|,>/?#:'
@@ -88,8 +89,10 @@ class Index:
         self.docs: dict[str, DocState] = {}
         self.next_seq_no = 0
         self.shard = Shard(self.mapping)
-        self.shadow_sources: dict[int, bytes | None] = {}
-        self.read_source: Callable[[str], bytes | None] = lambda _doc_id: None
+        self.shadow_sources: dict[int, StoredSource | None] = {}
+        # the stored source of a live doc (its cut vectors unread) and those vectors' values
+        self.read_source: Callable[[str], StoredSource | None] = lambda _doc_id: None
+        self.read_vectors: Callable[[str], bytes | None] = lambda _doc_id: None
         self.last_refresh = time.monotonic()
 
     # -- metadata --------------------------------------------------------------------
@@ -235,10 +238,10 @@ class Index:
         self,
         doc_id: str,
         version: int,
-        source: bytes,
+        source: StoredSource,
         parsed: ParsedDocument,
         routing: str | None = None,
-        replaced: bytes | None = None,
+        replaced: StoredSource | None = None,
         reuse: tuple[int, tuple[str, ...]] | None = None,
     ) -> DocRow:
         """``replaced``: the stored source being overwritten, when the caller has it;
@@ -249,7 +252,18 @@ class Index:
         self.docs[doc_id] = DocState(version, seq_no, False, routing=routing)
         op = PendingOp(doc_id, seq_no, version, parsed.values, parsed.mapping_version, reuse)
         self.shard.enqueue(op)
-        return DocRow(doc_id, seq_no, PRIMARY_TERM, version, False, None, source, routing)
+        return DocRow(
+            doc_id,
+            seq_no,
+            PRIMARY_TERM,
+            version,
+            False,
+            None,
+            source.rest,
+            routing,
+            source.layout,
+            source.vectors,
+        )
 
     def record_delete(self, doc_id: str, version: int, routing: str | None = None) -> DocRow:
         self._shadow(doc_id)
@@ -260,7 +274,7 @@ class Index:
         self.shard.enqueue(PendingOp(doc_id, seq_no, version, None))
         return DocRow(doc_id, seq_no, PRIMARY_TERM, version, True, now, None, routing)
 
-    def _shadow(self, doc_id: str, stored: bytes | None = None) -> None:
+    def _shadow(self, doc_id: str, stored: StoredSource | None = None) -> None:
         """Keep the source that searches still see until the next refresh.
 
         Only the first overwrite after a refresh captures it: then the store still holds
@@ -273,6 +287,27 @@ class Index:
         state = self.docs.get(doc_id)
         if state is not None and state.seq_no == int(self.shard.seq_nos.view()[ordinal]):
             self.shadow_sources[ordinal] = self.read_source(doc_id) if stored is None else stored
+
+    def shadow_source(self, ordinal: int) -> bytes | None:
+        """The whole source a search still sees at ``ordinal`` (see :meth:`_shadow`)."""
+        stored = self.shadow_sources[ordinal]
+        if stored is None:
+            return None
+        if not stored.complete:
+            stored = self.keep_shadow(ordinal)
+        return stored.whole() or None
+
+    def keep_shadow(self, ordinal: int) -> StoredSource:
+        """Read the vectors of a shadow that left them in the store: before a write
+        replaces them, and when a fetch needs them (the store still holds the shadow's
+        vectors until a commit changes them, and every such commit calls this first)."""
+        stored = self.shadow_sources[ordinal]
+        assert stored is not None
+        if not stored.complete:
+            vectors = self.read_vectors(self.shard.ids[ordinal])
+            stored = StoredSource(stored.rest, stored.layout, vectors or b"")
+            self.shadow_sources[ordinal] = stored
+        return stored
 
     def refresh(self) -> bool:
         changed = self.shard.refresh()

@@ -42,6 +42,7 @@ _OBJECT_KEYS = {"type", "properties", "dynamic", "enabled"}
 # column keeps postings only, no per-document terms)
 _READ_BACK_KINDS = ("keyword", "number", "date", "boolean", GEO_POINT, VECTOR)
 _VERSIONS = itertools.count(1)  # every definition a process builds gets its own number
+_UNKNOWN: Any = object()  # (not in a cache)
 
 
 @dataclass
@@ -142,8 +143,9 @@ class Mapping:
         them can be read back from their columns; None when it cannot be reused that way
         (text, aliases, unmapped or dotted keys, and any mapping with ``copy_to``, whose
         targets gather values from several members)."""
-        if key in self._members:
-            return self._members[key]
+        found = self._members.get(key, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found
         paths: tuple[str, ...] | None = None
         if not self._copy_sources and key and "." not in key:
             mapper = self.fields.get(key)

@@ -234,42 +234,74 @@ def _falsy(value: Any) -> bool:
     return value is None or value is False or value == [] or value == ""
 
 
-def _render_nodes(nodes: list[Any], stack: list[Any], escape: bool, out: list[str]) -> None:
+# Sections at least this long are rendered once per render and context: the recommend
+# template repeats its hard filter (a dozen distance steps) in each candidate source.
+# The memo also holds each variable's text per context (keys: a variable's name and the
+# stack's ids; a section's name, inversion, body and the stack's ids).
+_REMEMBERED_SECTION = 256
+_Memo = dict[tuple[Any, ...], str]
+
+
+def _render_nodes(
+    nodes: list[Any], stack: list[Any], escape: bool, out: list[str], memo: _Memo
+) -> None:
     for node in nodes:
         if isinstance(node, str):
             out.append(node)
         elif isinstance(node, _Var):
-            text = java_str(_lookup(node.name, stack))
+            key = (node.name, *map(id, stack))
+            text = memo.get(key)
+            if text is None:  # a viewer's coordinates are printed a dozen times
+                text = memo[key] = java_str(_lookup(node.name, stack))
             out.append(json_escape(text) if node.escaped and escape else text)
+        elif len(node.raw) < _REMEMBERED_SECTION:
+            _render_section(node, stack, escape, out, memo)
         else:
-            _render_section(node, stack, escape, out)
+            _render_remembered(node, stack, escape, out, memo)
 
 
-def _render_section(node: _Section, stack: list[Any], escape: bool, out: list[str]) -> None:
+def _render_remembered(
+    node: _Section, stack: list[Any], escape: bool, out: list[str], memo: _Memo
+) -> None:
+    """A long section, rendered once per render for a context: the same text (a section
+    is its tag and body) in the same context (the very objects on the stack, alive for
+    the whole render) renders the same."""
+    key = (node.name, node.inverted, node.raw, *map(id, stack))
+    text = memo.get(key)
+    if text is None:
+        inner: list[str] = []
+        _render_section(node, stack, escape, inner, memo)
+        text = memo[key] = "".join(inner)
+    out.append(text)
+
+
+def _render_section(
+    node: _Section, stack: list[Any], escape: bool, out: list[str], memo: _Memo
+) -> None:
     if not node.inverted:
-        function = _function(node, stack, escape)
+        function = _function(node, stack, escape, memo)
         if function is not None:
             out.append(function)
             return
     value = _lookup(node.name, stack)
     if node.inverted:
         if _falsy(value):
-            _render_nodes(node.children, stack, escape, out)
+            _render_nodes(node.children, stack, escape, out, memo)
         return
     if _falsy(value):
         return
     if isinstance(value, list):
         for item in value:
-            _render_nodes(node.children, [*stack, item], escape, out)
+            _render_nodes(node.children, [*stack, item], escape, out, memo)
     else:
-        _render_nodes(node.children, [*stack, value], escape, out)
+        _render_nodes(node.children, [*stack, value], escape, out, memo)
 
 
-def _function(node: _Section, stack: list[Any], escape: bool) -> str | None:
+def _function(node: _Section, stack: list[Any], escape: bool, memo: _Memo) -> str | None:
     name = node.name
     if name.lower() == "url":
         inner: list[str] = []
-        _render_nodes(node.children, stack, escape, inner)
+        _render_nodes(node.children, stack, escape, inner, memo)
         return url_encode("".join(inner))
     delimiter = None
     if name.lower() == "join":
@@ -322,5 +354,5 @@ def render(template: str | list[Any], params: dict[str, Any], escape_json: bool 
     """Render ``template`` (text, or the tree from :func:`parse`) with ``params``."""
     tree = compiled(template) if isinstance(template, str) else template
     out: list[str] = []
-    _render_nodes(tree, [params], escape_json, out)
+    _render_nodes(tree, [params], escape_json, out, {})
     return "".join(out)

@@ -51,13 +51,26 @@ def cuttable(name: str) -> bool:
 
 def cut_members(raw: bytes, names: tuple[str, ...]) -> CutSource:
     """``raw`` (a JSON object) without its top-level members called ``names``."""
+    spans, complete = member_spans(raw, names)
+    out = bytearray()
+    copied = 0
+    for start, end in spans:
+        out += raw[copied:start]
+        copied = _drop_comma(out, raw, end)
+    out += raw[copied:]
+    return CutSource(bytes(out), complete)
+
+
+def member_spans(raw: bytes, names: tuple[str, ...]) -> tuple[list[tuple[int, int]], bool]:
+    """Where the flat top-level members called ``names`` lie in ``raw`` (from the quote
+    of the name to the end of the value, in order), and whether that is all of them."""
     found = sorted(
         (position, len(quoted))
         for quoted in (b'"' + n.encode() + b'"' for n in names)
         for position in _occurrences(raw, quoted)
     )
-    out = bytearray()
-    copied = checked = 0
+    spans: list[tuple[int, int]] = []
+    checked = 0
     depth = 0
     escapes = b"\\" in raw  # one byte: found far faster than the two of "\\u"
     complete = not escapes or b"\\u" not in raw
@@ -75,10 +88,9 @@ def cut_members(raw: bytes, names: tuple[str, ...]) -> CutSource:
         if end < 0:  # a nested value, or the name is a string value
             complete = False
             continue
-        out += raw[copied:position]
-        copied = checked = _drop_comma(out, raw, end)
-    out += raw[copied:]
-    return CutSource(bytes(out), complete)
+        spans.append((position, end))
+        checked = end
+    return spans, complete
 
 
 def _outside_strings(text: bytes, escapes: bool) -> bytes | None:

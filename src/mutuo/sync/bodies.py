@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from typing import Any
 
 from .config import SyncMapping
@@ -17,17 +16,20 @@ def meta(mapping: SyncMapping, doc_id: str, **extra: Any) -> dict[str, Any]:
     return {"_index": mapping.index, "_id": doc_id, "require_alias": True, **extra}
 
 
-def bookkeeping(mapping: SyncMapping, doc: MappedDoc) -> dict[str, Any]:
+def bookkeeping(mapping: SyncMapping, doc: MappedDoc, now_ms: int) -> dict[str, Any]:
+    """The source version, and the sync time (``now_ms``: one clock reading per bulk)."""
     out: dict[str, Any] = {mapping.version_field: doc.version}
     if mapping.synced_at_field:
-        out[mapping.synced_at_field] = int(time.time() * 1000)
+        out[mapping.synced_at_field] = now_ms
     return out
 
 
-def whole(mapping: SyncMapping, doc: MappedDoc, batch: PreparedBatch) -> dict[str, Any]:
+def whole(
+    mapping: SyncMapping, doc: MappedDoc, batch: PreparedBatch, now_ms: int
+) -> dict[str, Any]:
     """The complete document (missing fields left out), with its vector."""
     body = {k: v for k, v in doc.fields.items() if v is not None}
-    body.update(bookkeeping(mapping, doc))
+    body.update(bookkeeping(mapping, doc, now_ms))
     embedding = mapping.embedding
     h = batch.hashes.get(doc.doc_id)
     if embedding is not None and h is not None:
@@ -37,12 +39,16 @@ def whole(mapping: SyncMapping, doc: MappedDoc, batch: PreparedBatch) -> dict[st
 
 
 def partial(
-    mapping: SyncMapping, doc: MappedDoc, batch: PreparedBatch, indexed_hash: str | None
+    mapping: SyncMapping,
+    doc: MappedDoc,
+    batch: PreparedBatch,
+    indexed_hash: str | None,
+    now_ms: int,
 ) -> dict[str, Any]:
     """The sync's own fields (None clears one the source dropped); the vector only when
     the text differs from the one the indexed vector was computed from."""
     body = dict(doc.fields)
-    body.update(bookkeeping(mapping, doc))
+    body.update(bookkeeping(mapping, doc, now_ms))
     embedding = mapping.embedding
     h = batch.hashes.get(doc.doc_id)
     if embedding is not None and h != indexed_hash:

@@ -21,6 +21,7 @@ written, so a reader never sees half a record.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import time
 from collections.abc import Iterable
@@ -124,9 +125,16 @@ class ChangeLogWriter:
 def record_time(record: dict[str, Any], version: int) -> float:
     """Unix seconds of a record: its ``ts`` when readable, else from its version."""
     ts = record.get("ts")
-    if isinstance(ts, str):
-        try:
-            return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            pass
+    seconds = _iso_seconds(ts) if isinstance(ts, str) else None
+    if seconds is not None:
+        return seconds
     return version_time(version) if version > 1 << 32 else time.time()
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_seconds(ts: str) -> float | None:
+    """Remembered: the records of one append (or one millisecond) share their ``ts``."""
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -29,6 +29,7 @@ class Change:
     source_time: float  # unix seconds when the change happened at the source
     raw: str | None = None  # the undecodable input, when ``error`` is set
     error: str | None = None  # why the change could not be read (it goes to dead letters)
+    plain: bool = False  # the document was decoded from JSON: already JSON-safe, as is
 
     @property
     def is_delete(self) -> bool:
@@ -101,6 +102,8 @@ def _bson_safe(value: Any) -> Any:
 
 def doc_id_of(value: Any) -> str:
     """The index ``_id`` of a source id (ObjectId hex, the string itself, the number)."""
+    if type(value) is str:
+        return value
     safe = json_safe(value)
     if isinstance(safe, dict | list):
         from bson import json_util

@@ -8,6 +8,7 @@ A missing source value derives nothing (the field is cleared), never an error.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable
@@ -56,19 +57,19 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 def parse_day(value: Any) -> date:
     """A calendar day from a datetime, an ISO date(-time) string or epoch millis."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return datetime.fromtimestamp(value / 1000, tz=UTC).date()
-    if isinstance(value, str):
+    if isinstance(value, str):  # first: what JSON sources give
         match = _DATE.match(value.strip())
         if match:
             try:
                 return date(int(match[1]), int(match[2]), int(match[3]))
             except ValueError as exc:
                 raise MappingError(f"invalid date {value!r}: {exc}") from None
+    elif isinstance(value, datetime):
+        return value.date()
+    elif isinstance(value, date):
+        return value
+    elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return datetime.fromtimestamp(value / 1000, tz=UTC).date()
     raise MappingError(
         f"expected a date (ISO 8601 string, datetime or epoch millis), got {value!r}"
     )
@@ -157,8 +158,8 @@ def distance_step(values: list[Any], ctx: DeriveContext) -> int | None:
     number = _coordinate(limit, "max_distance_km")
     if number <= 0:
         raise MappingError(f"max_distance_km must be positive, got {limit!r}")
-    fitting = [step for step in DISTANCE_STEPS_KM if step <= number]
-    return fitting[-1] if fitting else DISTANCE_STEPS_KM[0]
+    fitting = bisect.bisect_right(DISTANCE_STEPS_KM, number)  # how many steps are <= number
+    return DISTANCE_STEPS_KM[fitting - 1] if fitting else DISTANCE_STEPS_KM[0]
 
 
 @register("midpoint", 2)
@@ -190,5 +191,8 @@ def half_width(values: list[Any], ctx: DeriveContext) -> float | None:
 def completeness(values: list[Any], ctx: DeriveContext) -> float:
     """The share of the given source values that are filled in (0.0 to 1.0, two decimals):
     empty strings, empty lists and missing values count as missing."""
-    filled = sum(1 for v in values if v is not None and v != "" and v != [] and v != {})
-    return round(filled / len(values), 2)
+    empty = sum([v in _EMPTY for v in values])
+    return round((len(values) - empty) / len(values), 2)
+
+
+_EMPTY: tuple[Any, ...] = (None, "", [], {})  # what completeness counts as missing

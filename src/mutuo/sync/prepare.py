@@ -13,6 +13,7 @@ in no cache.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,7 @@ class DeadLetter:
 @dataclass
 class PreparedBatch:
     docs: list[MappedDoc]
-    vectors: dict[str, np.ndarray]  # text hash -> vector, for every doc with text
+    vectors: dict[str, np.ndarray]  # text hash -> vector: embedded now, or held in memory
     hashes: dict[str, str]  # doc id -> text hash (docs with text only)
     dead: list[DeadLetter]
     position: dict[str, Any]
@@ -55,6 +56,22 @@ class PreparedBatch:
     cache_hits: int = 0
     embed_seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    cache: EmbeddingCache | None = None  # holds the vectors of the hashes not in ``vectors``
+
+    def load_vectors(self, hashes: Iterable[str]) -> None:
+        """Read into ``vectors`` the cached vectors a write is about to send: most writes
+        of an unchanged text send none, so cache hits on disk are only read here."""
+        wanted = list(dict.fromkeys(h for h in hashes if h not in self.vectors))
+        if not wanted:
+            return
+        if self.cache is not None:
+            self.vectors.update(self.cache.lookup(wanted))
+        lost = [h for h in wanted if h not in self.vectors]
+        if lost:
+            raise ConfigError(
+                f"the embedding cache no longer holds {len(lost)} vectors it listed a moment ago; "
+                "was the state directory changed by another process?"
+            )
 
 
 class Preparer:
@@ -128,9 +145,10 @@ class Preparer:
                 h = self.embedder.text_hash(doc.text)
                 prepared.hashes[doc.doc_id] = h
                 texts[h] = doc.text
-        found = self.cache.lookup(list(texts))
-        missing = [h for h in texts if h not in found]
-        prepared.cache_hits = len(found)
+        found, stored = self.cache.present(list(texts))
+        missing = [h for h in texts if h not in found and h not in stored]
+        prepared.cache_hits = len(found) + len(stored)
+        prepared.cache = self.cache
         if missing:
             vectors = self.embedder.embed([texts[h] for h in missing])
             fresh = dict(zip(missing, vectors, strict=True))

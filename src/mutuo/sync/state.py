@@ -45,14 +45,21 @@ def read_checkpoint(directory: Path) -> dict[str, Any] | None:
     return data
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so a crash leaves the old or the new file, whole."""
+def write_atomic(path: Path, data: bytes, *, durable_rename: bool = True) -> None:
+    """Replace ``path`` with ``data`` so a crash leaves the old or the new file, whole.
+
+    ``durable_rename=False`` skips syncing the directory (a journal commit, most of the
+    cost): after a power loss the old file may then come back, still whole. For a
+    checkpoint that only means replaying changes the index already has.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+    if not durable_rename:
+        return
     fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -129,7 +136,9 @@ class SyncState:
             "stats": stats,
         }
         write_atomic(
-            checkpoint_path(self.directory), orjson.dumps(record, option=orjson.OPT_INDENT_2)
+            checkpoint_path(self.directory),
+            orjson.dumps(record, option=orjson.OPT_INDENT_2),
+            durable_rename=False,  # after each bulk: an older checkpoint only means a replay
         )
 
     def close(self) -> None:

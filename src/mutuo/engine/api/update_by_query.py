@@ -172,7 +172,7 @@ def _raw_sources(
         index.uuid, [i for o, i in zip(ordinals, ids, strict=True) if o not in index.shadow_sources]
     )
     return [
-        index.shadow_sources[o] if o in index.shadow_sources else stored.get(doc_id)
+        index.shadow_source(o) if o in index.shadow_sources else stored.get(doc_id)
         for o, doc_id in zip(ordinals, ids, strict=True)
     ]
 

@@ -10,7 +10,11 @@ clauses they become required, as Lucene's rewrite makes them. An empty ``bool`` 
 
 Required clauses run cheapest first; an expensive clause (a distance, a script) is
 handed the documents still in play as ``SearchContext.domain`` so it computes nothing
-for documents already excluded.
+for documents already excluded. Once the documents in play are few (a hard filter after
+its status, gender and age clauses), the remaining clauses are asked about those rows
+only (:meth:`Query.run_window`), each about the rows its predecessors kept: no clause
+then builds a shard-sized mask (a "distance step" ``bool`` of a ``term`` and a distance
+reads a few hundred rows, not 100,000).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ..errors import ParsingError
 from ..explanation import Explanation
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, parse_query, register
+from .bool_rows import domain_size, required_rows, should_rows, smallest_required
 from .msm import resolve_minimum_should_match
 from .term import constant_explanation
 
@@ -31,6 +36,8 @@ _CLAUSES = ("must", "filter", "should", "must_not")
 _DOMAIN_SHARE = 0.5
 # A should clause matching under 1/_SPARSE_SHARE of the shard is summed at its matches only.
 _SPARSE_SHARE = 16
+# Filter clauses switch to the rows in play once they are under this share of the shard.
+WINDOW_SHARE = 0.125
 
 
 @register("bool")
@@ -112,17 +119,21 @@ class Bool(Query):
         shoulds = list(self.should)
         if shoulds and required == len(shoulds) and required > 0:
             musts, shoulds, required = musts + shoulds, [], 0
-        mask = ctx.live.copy()
         if not scoring:
             musts_filters, musts = musts + self.filter, []
         else:
             musts_filters = list(self.filter)
-        for clause, negate in sorted(
+        ordered = sorted(
             [(c, False) for c in musts_filters] + [(c, True) for c in self.must_not],
             key=lambda pair: pair[0].cost,
-        ):
-            m = _run_in(ctx, clause, mask, False, 1.0)
-            mask &= ~m.mask if negate else m.mask
+        )
+        mask, rows = self._required(ctx, ordered, not scoring and bool(shoulds))
+        if rows is not None:
+            if not scoring:
+                kept = should_rows(ctx, shoulds, rows, required, True)
+                return Matches(ctx.mask_of(rows[kept]), None, 1.0)
+            mask = ctx.mask_of(rows)
+        assert mask is not None
         must_scores = []
         for clause in musts:
             m = _run_in(ctx, clause, mask, True, boost)
@@ -136,6 +147,42 @@ class Bool(Query):
         scores = _combine(must_scores, should_sum, required > 0, ctx.maxdoc)
         scores[~mask] = 0
         return Matches(mask, scores, 0.0)
+
+    def _required(
+        self, ctx: SearchContext, ordered: list[tuple[Query, bool]], rows_after: bool
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(mask, None), or (None, the ordinals in play) once they are few: the clauses
+        after that point read only the rows their predecessors kept (``rows_after``: the
+        should clauses that follow would too). A ``bool`` whose answer depends on the
+        domain answers only for it (its other values are unspecified); named matches are
+        always computed over the whole shard."""
+        if self.has_named():
+            return _mask_conjunction(ctx, ordered, ctx.live.copy()), None
+        limit = WINDOW_SHARE * ctx.maxdoc
+        restrict = ctx.domain is not None and not self.ignores_domain()
+        seed = smallest_required(ctx, ordered, limit)
+        if seed is not None:
+            at, rows = seed
+            rows = rows[ctx.live[rows]]
+            if restrict:
+                domain = ctx.domain_mask()
+                assert domain is not None
+                rows = rows[domain[rows]]
+            rest = ordered[:at] + ordered[at + 1 :]
+            return None, rows[required_rows(ctx, rest, rows, True)]
+        if restrict and domain_size(ctx) < limit:
+            rows = ctx.domain_hits(ctx.live)
+            return None, rows[required_rows(ctx, ordered, rows, True)]
+        mask = ctx.live.copy()
+        for i, (clause, negate) in enumerate(ordered):
+            if np.count_nonzero(mask) < limit:
+                rows = ctx.domain_hits(mask) if restrict else np.flatnonzero(mask)
+                return None, rows[required_rows(ctx, ordered[i:], rows, True)]
+            m = _run_in(ctx, clause, mask, False, 1.0)
+            mask &= ~m.mask if negate else m.mask
+        if rows_after and np.count_nonzero(mask) < limit:
+            return None, ctx.domain_hits(mask) if restrict else np.flatnonzero(mask)
+        return mask, None
 
     def _shoulds(
         self,
@@ -185,27 +232,36 @@ class Bool(Query):
             musts, shoulds, required = musts + shoulds, [], 0
         filters = list(self.filter) if scoring else musts + self.filter
         musts = musts if scoring else []
-        mask = live.copy()
-        for clause in filters:
-            mask &= clause.run_window(ctx, ordinals, False).mask
-        for clause in self.must_not:
-            mask &= ~clause.run_window(ctx, ordinals, False).mask
+        ordered = sorted(
+            [(c, False) for c in filters] + [(c, True) for c in self.must_not],
+            key=lambda pair: pair[0].cost,
+        )
+        # With a named clause below, every clause answers for the whole window, as the
+        # shard-wide path has them answer for the whole shard.
+        narrow = not self.has_named()
+        kept = np.flatnonzero(live)
+        kept = kept[required_rows(ctx, ordered, ordinals[kept], narrow)]
+        if not scoring:
+            kept = kept[should_rows(ctx, shoulds, ordinals[kept], required, narrow)]
+            mask = np.zeros(n, dtype=bool)
+            mask[kept] = True
+            return Matches(mask, None, 1.0)
+        mask = np.zeros(n, dtype=bool)
+        mask[kept] = True
         must_scores = []
         for clause in musts:
             m = clause.run_window(ctx, ordinals, True, boost)
             mask &= m.mask
             must_scores.append(m.score_array())
         count = np.zeros(n, dtype=np.int32)
-        total = np.zeros(n, dtype=np.float64) if scoring and shoulds else None
+        total = np.zeros(n, dtype=np.float64) if shoulds else None
         for clause in shoulds:
-            m = clause.run_window(ctx, ordinals, scoring, boost)
+            m = clause.run_window(ctx, ordinals, True, boost)
             count += m.mask
             if total is not None:
                 total += np.where(m.mask, m.score_array(), np.float32(0))
         if shoulds and required > 0:
             mask &= count >= required
-        if not scoring:
-            return Matches(mask, None, 1.0)
         should_sum = total.astype(np.float32) if total is not None else None
         scores = _combine(must_scores, should_sum, required > 0, n)
         scores[~mask] = 0
@@ -279,6 +335,16 @@ def _clause_explanation(kind: str, clause: Query, e: Explanation) -> tuple[Expla
             0.0, "match on required clause, product of:", [Explanation(0.0, "# clause"), e]
         ), 0
     return e, 0
+
+
+def _mask_conjunction(
+    ctx: SearchContext, ordered: list[tuple[Query, bool]], mask: np.ndarray
+) -> np.ndarray:
+    """``mask`` narrowed by each clause (a ``must_not`` removes its matches), shard-wide."""
+    for clause, negate in ordered:
+        m = _run_in(ctx, clause, mask, False, 1.0)
+        mask &= ~m.mask if negate else m.mask
+    return mask
 
 
 def _run_in(

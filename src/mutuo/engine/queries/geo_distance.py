@@ -124,29 +124,43 @@ class GeoDistance(Query):
     def _first_points_within(
         self, ctx: SearchContext, column: GeoColumn, ords: np.ndarray
     ) -> np.ndarray:
-        """Whether each of ``ords``' first point lies within the distance: a bounding box
-        discards most, the arc distance decides for the rest."""
-        lat, lon = column.lat.view()[ords], column.lon.view()[ords]
-        near = np.flatnonzero(self._in_box(lat, lon))
-        within = np.zeros(len(ords), dtype=bool)
-        if len(near):
-            within[near] = self._meters(ctx, column, ords[near]) <= self.meters
+        """Whether each of ``ords``' first point lies within the distance: inside a
+        bounding box of the circle and within the arc distance. Distances this request
+        already computed for the origin (a larger radius asked first) are read back, so
+        the box is only read for the documents the arc keeps; for the others it picks
+        the documents worth an arc distance (it discards most)."""
+        meters = self._known(ctx).take(ords)
+        unknown = np.flatnonzero(np.isnan(meters))
+        if len(unknown):
+            rows = ords[unknown]
+            near = unknown[self._in_box(column.lat.view()[rows], column.lon.view()[rows])]
+            if len(near):
+                meters[near] = self._meters(ctx, column, ords[near])
+        within = meters <= self.meters
+        kept = np.flatnonzero(within)
+        if len(kept):
+            rows = ords[kept]
+            within[kept] = self._in_box(column.lat.view()[rows], column.lon.view()[rows])
         return within
+
+    def _known(self, ctx: SearchContext) -> np.ndarray:
+        """This request's distances from the origin by ordinal (NaN: not computed)."""
+        key = ("geo_distance_meters", self.field_path(ctx), self.lat, self.lon)
+        known = ctx.request_cache.get(key)
+        if known is None:
+            known = ctx.request_cache[key] = np.full(ctx.maxdoc, np.nan)
+        return known
 
     def _meters(self, ctx: SearchContext, column: GeoColumn, rows: np.ndarray) -> np.ndarray:
         """Distances of ``rows``' first points from the origin, each computed once per
         request: the hard filter asks one origin a dozen radii (the viewer's own limit,
         then each member's distance step) about the documents the first one kept."""
-        path = self.field_path(ctx)
-        key = ("geo_distance_meters", path, self.lat, self.lon)
-        known = ctx.request_cache.get(key)
-        if known is None:
-            known = ctx.request_cache[key] = np.full(ctx.maxdoc, np.nan)
+        known = self._known(ctx)
         meters = known[rows]
         missing = np.isnan(meters)
         if missing.any():
             fresh = rows[missing]
-            computed = point_meters(ctx, column, path, self.lat, self.lon, fresh)
+            computed = point_meters(ctx, column, self.field_path(ctx), self.lat, self.lon, fresh)
             known[fresh] = computed
             meters[missing] = computed
         return meters

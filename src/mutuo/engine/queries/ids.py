@@ -11,6 +11,7 @@ from ..explanation import Explanation
 from ..search_context import SearchContext
 from . import Matches, Query, parse_common, register
 from .term import constant_explanation
+from .terms import id_ordinals
 
 
 @register("ids")
@@ -38,9 +39,16 @@ class Ids(Query):
         return self.body_filter_key()
 
     def execute(self, ctx: SearchContext, scoring: bool) -> Matches:
-        ords = [ctx.shard.id_to_ord.get(v) for v in self.values]
-        found = np.array([o for o in ords if o is not None], dtype=np.int64)
-        return Matches(ctx.mask_of(found) & ctx.live, None, 1.0)
+        return Matches(ctx.mask_of(id_ordinals(ctx, self.values)) & ctx.live, None, 1.0)
+
+    def window(
+        self, ctx: SearchContext, ordinals: np.ndarray, scoring: bool, boost: float
+    ) -> Matches:
+        """:meth:`execute` for ``ordinals``: a hard filter's "not the viewer" asks this
+        about the few members its other clauses left."""
+        found = np.isin(ordinals, id_ordinals(ctx, self.values)) & ctx.live[ordinals]
+        matches = Matches(found, None, 1.0)
+        return matches.boosted(boost) if scoring else matches
 
     def explanation(self, ctx: SearchContext, ordinal: int, boost: float) -> Explanation:
         if not self.execute(ctx, False).mask[ordinal]:

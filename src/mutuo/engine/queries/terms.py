@@ -103,9 +103,7 @@ class Terms(Query):
             postings = [column.postings[i] for i in found]
             return ctx.mask_of(np.concatenate(postings) if len(postings) > 1 else postings[0])
         if self.field == "_id":  # one mask for every id (a viewer's seen list is long)
-            id_to_ord = ctx.shard.id_to_ord
-            ords = [o for o in (id_to_ord.get(str(v)) for v in values) if o is not None]
-            return ctx.mask_of(np.array(ords, dtype=np.int64))
+            return ctx.mask_of(id_ordinals(ctx, values))
         mask = np.zeros(ctx.maxdoc, dtype=bool)
         for value in values:
             mask |= ctx.term_mask(self.field, value)
@@ -123,6 +121,8 @@ class Terms(Query):
         if isinstance(column, KeywordColumn) and self.field not in ("_id", "_index"):
             for text in map(_keyword_text, values):
                 found |= windowed.positions_in(column.docs(text), ordinals)[0]
+        elif self.field == "_id":  # the ids' ordinals, not a shard-sized mask per id
+            found = np.isin(ordinals, id_ordinals(ctx, values))
         else:
             for value in values:
                 found |= windowed.term_mask(ctx, self.field, value, ordinals)
@@ -137,6 +137,13 @@ class Terms(Query):
     def lucene_string(self) -> str:
         values = self.values if self.values is not None else []
         return f"{self.field}:({' '.join(_keyword_text(v) for v in values)})"
+
+
+def id_ordinals(ctx: SearchContext, values: list[Any]) -> np.ndarray:
+    """The ordinals of the documents with these ``_id`` values (unknown ids skipped)."""
+    id_to_ord = ctx.shard.id_to_ord
+    ords = [o for o in (id_to_ord.get(str(v)) for v in values) if o is not None]
+    return np.array(ords, dtype=np.int64)
 
 
 def _looked_up_source(ctx: SearchContext, index_name: str, doc_id: str) -> Any:

@@ -43,6 +43,7 @@ def parse_record(line: bytes, collection: str, offset: int) -> Change | None:
         version,
         doc if op != "delete" else None,
         record_time(record, version),
+        plain=True,
     )
 
 
