@@ -70,8 +70,9 @@ class TreeEnsemble:
     def num_trees(self) -> int:
         return len(self.roots)
 
-    def ram_bytes(self) -> int:
-        arrays = (
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        """The node and tree arrays, in the kernel's argument order."""
+        return (
             self.feature,
             self.threshold,
             self.left,
@@ -81,7 +82,9 @@ class TreeEnsemble:
             self.depths,
             self.weights,
         )
-        return int(sum(a.nbytes for a in arrays))
+
+    def ram_bytes(self) -> int:
+        return int(sum(a.nbytes for a in self._arrays()))
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Raw ensemble output (before any objective transform) for each row."""
@@ -92,14 +95,7 @@ class TreeEnsemble:
         out = np.empty(matrix.shape[0], dtype=np.float32)
         _ensemble_sums(
             matrix,
-            self.feature,
-            self.threshold,
-            self.left,
-            self.missing_right,
-            self.value,
-            self.roots,
-            self.depths,
-            self.weights,
+            *self._arrays(),
             self.inclusive,
             self.ranklib_sum,
             out,
