@@ -154,8 +154,13 @@ def test_the_ltr_commands_run_the_loop(
         "30",
         "--early-stopping",
         "5",
+        "--max-depth",
+        "2",
+        "--eta",
+        "0.2",
     )
     assert card["name"] == "cli-1" and card["metrics"]["test"]["model"]["ndcg@10"] > 0
+    assert card["options"]["max_depth"] == 2 and card["options"]["eta"] == 0.2
     upload = runner.invoke(
         cli,
         [

@@ -104,9 +104,15 @@ def _embedder(judgments: list[Any]) -> Any:
 @click.option("--data", default=str(WORK / "training.jsonl"), show_default=True)
 @click.option("--name", help="Model name (default mutuo-people-YYYYMMDD-HHMM).")
 @REGISTRY_OPTION
-@click.option("--max-depth", default=4, show_default=True)
-@click.option("--rounds", default=300, show_default=True, help="Most boosting rounds.")
-@click.option("--early-stopping", default=30, show_default=True)
+@click.option("--max-depth", default=TrainOptions.max_depth, show_default=True)
+@click.option("--eta", default=TrainOptions.eta, show_default=True, help="Learning rate.")
+@click.option("--rounds", default=TrainOptions.max_rounds, show_default=True, help="Most rounds.")
+@click.option(
+    "--early-stopping",
+    default=TrainOptions.early_stopping,
+    show_default=True,
+    help="Stop after this many rounds without a better validation NDCG.",
+)
 @click.option("--no-position-correction", is_flag=True, help="Plain LambdaMART.")
 @click.option("--json", "as_json", is_flag=True)
 def train_command(
@@ -114,6 +120,7 @@ def train_command(
     name: str | None,
     registry: str,
     max_depth: int,
+    eta: float,
     rounds: int,
     early_stopping: int,
     no_position_correction: bool,
@@ -123,6 +130,7 @@ def train_command(
     name = name or datetime.now(UTC).strftime("mutuo-people-%Y%m%d-%H%M")
     options = TrainOptions(
         max_depth=max_depth,
+        eta=eta,
         max_rounds=rounds,
         early_stopping=early_stopping,
         unbiased=not no_position_correction,

@@ -10,7 +10,7 @@ from opensearchpy import OpenSearch
 from ..ltr.featurelog import log_features
 from ..ltr.judgments import collect_judgments, label_counts
 from ..ltr.lifecycle import register
-from ..ltr.ranker import TrainOptions, train_ranker
+from ..ltr.ranker import train_ranker
 from ..ltr.registry import ModelRegistry
 from ..ltr.upload import promote, upload
 
@@ -19,7 +19,7 @@ def train_and_promote(client: OpenSearch, registry: ModelRegistry, name: str) ->
     """Judgments from what the simulation logged, features as served, XGBoost, promotion."""
     judgments = collect_judgments(client)
     data = log_features(client, judgments)
-    model = train_ranker(data, name, TrainOptions(max_rounds=150, early_stopping=20))
+    model = train_ranker(data, name)
     register(registry, model)
     # the demo's own model from an earlier run (an engine the demo keeps): this run's model
     # replaces it, trained on this run's behaviour and the current feature set

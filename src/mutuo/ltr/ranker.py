@@ -34,13 +34,18 @@ CUTOFFS = (5, 10)
 
 @dataclass(frozen=True)
 class TrainOptions:
+    """How a ranker is fitted. The defaults suit judgments of the size a marketplace logs
+    in days (thousands of lists, a few positives each): shallow trees and a small step
+    with a long patience. Deeper trees with a larger step peak after one or two rounds on
+    such data and early stopping then keeps a model of a single tree."""
+
     test_share: float = 0.2
     validation_share: float = 0.2
     unbiased: bool = True  # position-bias correction (unbiased LambdaMART)
-    max_depth: int = 4
-    eta: float = 0.1
+    max_depth: int = 3
+    eta: float = 0.05
     max_rounds: int = 300
-    early_stopping: int = 30
+    early_stopping: int = 50
     seed: int = 0
 
 
