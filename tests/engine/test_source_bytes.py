@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_strategies import json_values
 from opensearchpy import OpenSearch
 
 from mutuo.engine.source_bytes import cut_members, cuttable
@@ -24,21 +25,7 @@ EXCLUDES = [
     ("x.y", 'q"t', "a\\b"),
 ]
 
-scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-(2**53), 2**53),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(alphabet='ab ,:[]{}"\\\u00e9\n', max_size=8),
-)
-values = st.recursive(
-    scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.dictionaries(st.sampled_from(NAMES), inner, max_size=4),
-    ),
-    max_leaves=12,
-)
+values = json_values(NAMES, alphabet='ab ,:[]{}"\\\u00e9\n')
 vectors = st.lists(st.floats(-1, 1, width=32), min_size=1, max_size=6)
 documents = st.dictionaries(st.sampled_from(NAMES), st.one_of(values, vectors), max_size=8)
 

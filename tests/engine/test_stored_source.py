@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_strategies import json_values
 
 from mutuo.engine import codec
 from mutuo.engine.documents import deep_merge
@@ -28,21 +29,7 @@ MAPPING = Mapping(
     }
 )
 
-scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-(2**53), 2**53),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(alphabet='ab ,:[]{}"\\\u00e9\n\x00', max_size=8),
-)
-values = st.recursive(
-    scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.dictionaries(st.sampled_from(NAMES), inner, max_size=4),
-    ),
-    max_leaves=12,
-)
+values = json_values(NAMES, alphabet='ab ,:[]{}"\\\u00e9\n\x00')
 numbers = st.one_of(st.floats(-1, 1, width=32), st.floats(-1e-6, 1e-6), st.integers(-3, 3))
 vectors = st.one_of(st.lists(numbers, min_size=3, max_size=3), st.none(), st.just([]))
 documents = st.dictionaries(st.sampled_from(NAMES), st.one_of(values, vectors), max_size=8)

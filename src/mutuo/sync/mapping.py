@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .changes import Change, json_safe
-from .config import SyncMapping
+from .config import StatusRules, SyncMapping
 from .derive import FUNCTIONS, DeriveContext, MappingError
 
 
@@ -32,6 +32,24 @@ class MappedDoc:
     visible: bool  # whether recommendation may show this member
     source_time: float
     source: dict[str, Any] | None = None  # the source document (JSON-safe), for dead letters
+
+
+def deleted(change: Change) -> MappedDoc:
+    """The write that removes a change's document from the index."""
+    return MappedDoc(change.doc_id, change.version, True, {}, None, False, change.source_time)
+
+
+def visibility(status: StatusRules | None, fields: dict[str, Any]) -> bool | None:
+    """Whether recommendation may show a mapped document, or None when its status
+    deletes it (raises :class:`MappingError` for a status that is not a string)."""
+    if status is None:
+        return True
+    value = fields.get(status.field)
+    if value is not None and not isinstance(value, str):
+        raise MappingError(f"status {value!r} is not a string")
+    if value in status.delete:
+        return None
+    return value in status.visible
 
 
 Parts = tuple[str, ...] | None  # the parts of a dotted source path; None: a top-level key
@@ -70,24 +88,14 @@ class Mapper:
     def map(self, change: Change) -> MappedDoc:
         """Raise :class:`MappingError` when the document cannot be indexed."""
         if change.is_delete:
-            return MappedDoc(
-                change.doc_id, change.version, True, {}, None, False, change.source_time
-            )
+            return deleted(change)
         if not isinstance(change.document, dict):
             raise MappingError(f"{change.op} without a document object")
         document = change.document if change.plain else json_safe(change.document)
         fields = self._fields_of(document, change.source_time)
-        status = self.mapping.status
-        visible = True
-        if status is not None:
-            value = fields.get(status.field)
-            if value is not None and not isinstance(value, str):
-                raise MappingError(f"status {value!r} is not a string")
-            if value in status.delete:
-                return MappedDoc(
-                    change.doc_id, change.version, True, {}, None, False, change.source_time
-                )
-            visible = value in status.visible
+        visible = visibility(self.mapping.status, fields)
+        if visible is None:
+            return deleted(change)
         return MappedDoc(
             change.doc_id,
             change.version,

@@ -24,7 +24,7 @@ from mutuo.sync.derive import (
     completeness,
     distance_step,
 )
-from mutuo.sync.mapping import MappedDoc, Mapper
+from mutuo.sync.mapping import MappedDoc, Mapper, deleted, visibility
 
 ROOT = Path(__file__).resolve().parents[3]
 PROFILES = load_mapping(ROOT / "sync" / "profiles.yaml")
@@ -43,7 +43,7 @@ def reference_get(document: Any, path: str) -> Any:
 def reference_map(mapping: SyncMapping, change: Change) -> MappedDoc:
     """The mapping read rule by rule for each change (the oracle)."""
     if change.is_delete:
-        return MappedDoc(change.doc_id, change.version, True, {}, None, False, change.source_time)
+        return deleted(change)
     document = json_safe(change.document)
     fields: dict[str, Any] = {}
     for rule in mapping.fields:
@@ -59,17 +59,9 @@ def reference_map(mapping: SyncMapping, change: Change) -> MappedDoc:
         except MappingError as exc:
             raise MappingError(f"derived field {d.target!r}: {exc}") from None
     fields.update(derived)
-    status = mapping.status
-    visible = True
-    if status is not None:
-        value = fields.get(status.field)
-        if value is not None and not isinstance(value, str):
-            raise MappingError(f"status {value!r} is not a string")
-        if value in status.delete:
-            return MappedDoc(
-                change.doc_id, change.version, True, {}, None, False, change.source_time
-            )
-        visible = value in status.visible
+    visible = visibility(mapping.status, fields)  # the status rule itself: its own tests
+    if visible is None:
+        return deleted(change)
     return MappedDoc(
         change.doc_id,
         change.version,
