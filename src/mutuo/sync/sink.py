@@ -69,6 +69,7 @@ class WriteOutcome:
     conflicts: int = 0  # merge mode: another writer got in between; read again and retried
     requests: int = 0
     took_ms: int = 0  # what the engine reports it spent on the bulks ("took")
+    body_bytes: int = 0  # the bulk bodies sent (trimmed updates keep them small)
     read_seconds: float = 0.0  # merge mode: reading targets' versions (_mget)
     dead: list[DeadLetter] = field(default_factory=list)
 
@@ -316,6 +317,7 @@ class Sink:
     def _bulk(self, actions: list[Any], refresh: bool, out: WriteOutcome) -> list[Item]:
         out.requests += 1
         body = self._ndjson(actions)
+        out.body_bytes += len(body)
         response = self._request(
             lambda: self.client.bulk(body=body, refresh="true" if refresh else "false")
         )
