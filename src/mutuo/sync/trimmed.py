@@ -70,11 +70,10 @@ def changed_fields(
         or new[:_WIDTH] != written[:_WIDTH]
     ):
         return dict(fields)
-    out: dict[str, Any] = {}
-    at = _WIDTH
-    for name, value in fields.items():
-        end = at + _WIDTH
-        if new[at:end] != written[at:end]:
-            out[name] = value
-        at = end
-    return out
+    now = memoryview(new)[_WIDTH:].cast("Q")  # one 8-byte slot per field, compared whole
+    before = memoryview(written)[_WIDTH:].cast("Q")
+    return {
+        name: value
+        for (name, value), a, b in zip(fields.items(), now, before, strict=True)
+        if a != b
+    }
