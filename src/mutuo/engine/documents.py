@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import copy
 import difflib
-import math
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,6 +28,7 @@ from .errors import (
     RoutingMissingError,
 )
 from .index import PRIMARY_TERM, Index, Versioning
+from .partial_update import Reuse, changed_members, deep_merge, reusable_members, same_json
 from .source_filter import filter_source
 from .store import DocRow
 from .stored_source import StoredSource, rebuild, split
@@ -67,101 +67,6 @@ def check_pipeline(index: Index, requested: str | None) -> None:
             raise IllegalArgumentError(f"pipeline with id [{name}] does not exist")
 
 
-_ABSENT = object()
-_PLAIN = frozenset((str, int, float, bool, type(None)))
-
-
-def same_json(a: Any, b: Any, ordered: bool = True) -> bool:
-    """Equal, with the same JSON types all the way down, as OpenSearch compares sources:
-    ``1``, ``1.0`` and ``true`` are equal in Python but index differently, and so do
-    ``0.0`` and ``-0.0``. ``ordered``: objects must also list their keys in the same order
-    (the order values of one field are indexed in)."""
-    kind = type(a)
-    if kind is not type(b):
-        return False
-    if kind is float:
-        return bool(a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)))
-    if kind is dict:
-        if (list(a) != list(b)) if ordered else (a.keys() != b.keys()):
-            return False
-        return all(same_json(a[k], b[k], ordered) for k in a)
-    if kind is not list:
-        return bool(a == b)
-    if len(a) != len(b) or a != b:
-        return False
-    kinds = set(map(type, a))
-    if len(kinds) == 1 and kinds == set(map(type, b)) and kinds <= _PLAIN:
-        if float not in kinds or 0.0 not in a:  # one plain type on both sides, no zeros
-            return True
-    elif list(map(type, a)) != list(map(type, b)):
-        return False
-    return all(same_json(x, y, ordered) for x, y in zip(a, b, strict=True))
-
-
-def reusable_members(
-    index: Index,
-    doc_id: str,
-    seq_no: int,
-    current: dict[str, Any],
-    merged: dict[str, Any],
-    kept: tuple[str, ...] = (),
-) -> tuple[int, frozenset[str], tuple[str, ...]] | None:
-    """What a partial update need not parse again: (the ordinal holding the document as
-    written at ``seq_no``, the top-level members whose value did not change, the fields
-    they fill), or None.
-
-    Each such member is indexed as the ordinal has it (``Shard`` copies its column
-    entries): the same value under the same mapping version indexes the same. Only
-    members that alone fill their fields qualify (``Mapping.member_fields``), and none
-    when a member name is dotted (it could fill another member's fields). ``kept``:
-    members left out of ``current`` and ``merged`` that the update does not change (cut
-    vectors); None unless every one of them can be reused."""
-    if "." in "\n".join(merged):  # (a dotted member name)
-        return None
-    mapping = index.mapping
-    ordinal = index.shard.reusable(doc_id, seq_no, mapping.version)
-    if ordinal is None:
-        return None
-    keys: list[str] = list(kept)
-    paths: list[str] = []
-    member_fields = mapping.member_fields
-    for key in kept:
-        fields = member_fields(key)
-        if fields is None:
-            return None
-        paths.extend(fields)
-    get = current.get
-    for key, value in merged.items():
-        old = get(key, _ABSENT)
-        if value is not old:  # (else a member the patch did not name: the stored value)
-            kind = type(value)
-            if kind is not type(old):
-                continue
-            if kind is str or kind is int or kind is bool:  # most members: a plain value
-                if value != old:
-                    continue
-            elif not same_json(value, old):
-                continue
-        fields = member_fields(key)
-        if fields is not None:
-            keys.append(key)
-            paths += fields
-    if not keys:
-        return None
-    return ordinal, frozenset(keys), tuple(paths)
-
-
-def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """Partial-update merge: objects merge key by key, everything else is replaced."""
-    out = {**base, **patch}
-    for key, value in patch.items():
-        if isinstance(value, dict):
-            current = base.get(key)
-            if isinstance(current, dict):
-                out[key] = deep_merge(current, value)
-    return out
-
-
 class WriteBatch:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -181,7 +86,7 @@ class WriteBatch:
         v: Versioning,
         raw: bytes | None = None,
         replaced: StoredSource | None = None,
-        reuse: tuple[int, frozenset[str], tuple[str, ...]] | None = None,
+        reuse: Reuse | None = None,
         kept: StoredSource | None = None,
     ) -> dict[str, Any]:
         """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``;
@@ -226,7 +131,7 @@ class WriteBatch:
         v: Versioning,
         raw: bytes | None,
         replaced: StoredSource | None,
-        reuse: tuple[int, frozenset[str], tuple[str, ...]] | None,
+        reuse: Reuse | None,
         kept: StoredSource | None,
     ) -> dict[str, Any]:
         """Parse and record a checked write (see :meth:`index`)."""
@@ -306,8 +211,12 @@ class WriteBatch:
         if any(m.name in patch for m in view.members):
             view = view.whole(index)  # the patch names a cut vector: merge the whole source
         merged = deep_merge(view.current, patch)
-        # Python's == first: it is looser than JSON equality, so most changes stop there
-        unchanged = merged == view.current and same_json(merged, view.current, ordered=False)
+        changed = changed_members(view.current, merged, patch)
+        # members that changed may still be equal up to the order of nested keys (Python's
+        # == first: it is looser than JSON equality, so most changes stop there)
+        unchanged = not changed or (
+            merged == view.current and same_json(merged, view.current, ordered=False)
+        )
         if body.get("detect_noop", True) and unchanged:
             noop = {
                 "_index": index.name,
@@ -321,12 +230,13 @@ class WriteBatch:
             }
             return self._with_get(noop, lambda: view.whole(index).current, source_spec)
         names = tuple(m.name for m in view.members)
-        reuse = reusable_members(index, doc_id, state.seq_no, view.current, merged, names)
+        reuse = reusable_members(index, doc_id, state.seq_no, merged, changed, names)
         kept = None if reuse is None else view.kept(merged)
         if names and kept is None:  # the cut vectors must be indexed again: merge it whole
             view = view.whole(index)
             merged = deep_merge(view.current, patch)
-            reuse = reusable_members(index, doc_id, state.seq_no, view.current, merged)
+            changed = changed_members(view.current, merged, patch)
+            reuse = reusable_members(index, doc_id, state.seq_no, merged, changed)
         check_routing(index, doc_id, guard)
         result = self._record(
             index, doc_id, version, False, merged, guard, None, view.stored, reuse, kept
