@@ -42,10 +42,10 @@ def auto_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode()[:20]
 
 
-def parse_source(raw: bytes) -> Any:
+def parse_source(raw: bytes, loads: codec.Loads = codec.loads) -> Any:
     """A document body as sent; unparseable JSON fails the way indexing it fails."""
     try:
-        return codec.loads(raw)
+        return loads(raw)
     except JsonParseError as err:
         raise MapperParsingError("failed to parse", caused_by=err) from None
 
