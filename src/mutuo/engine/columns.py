@@ -100,13 +100,19 @@ class KeywordColumn(Column):
         first[news] = firsts
         single = firsts >= 0
         term_ids, owners = [firsts[single]], [news[single]]
-        if self.multi:
-            for new, old in zip(news.tolist(), olds.tolist(), strict=True):
-                many = self.multi.get(old)
-                if many is not None:
-                    self.multi[new] = list(many)
-                    term_ids.append(np.asarray(many[1:], dtype=np.int64))
-                    owners.append(np.full(len(many) - 1, new, dtype=np.int64))
+        multi = self.multi
+        if multi:
+            get = multi.get
+            copied = [
+                (new, many)
+                for new, old in zip(news.tolist(), olds.tolist(), strict=True)
+                if (many := get(old)) is not None
+            ]
+            for new, many in copied:
+                multi[new] = list(many)
+            # the values past the first (which ``first`` holds), all docs at once
+            term_ids.append(np.asarray([t for _, many in copied for t in many[1:]], np.int64))
+            owners.append(np.asarray([new for new, many in copied for _ in many[1:]], np.int64))
         self._append(np.concatenate(term_ids), np.concatenate(owners))
 
     def _append(self, term_ids: np.ndarray, owners: np.ndarray) -> None:

@@ -268,6 +268,15 @@ class DateFormat:
                     raise ValueError(f"Invalid format: [{spec}]: {exc}") from None
             self._parsers.append(parser)
 
+    def quick(self, value: object) -> int | None:
+        """Epoch millis of the values most documents hold (plain UTC ISO text, integers
+        as epoch millis), exactly as :meth:`parse` reads them; None: use :meth:`parse`."""
+        if type(value) is str:
+            return plain_utc_millis(value) if self._iso_first else None
+        if type(value) is int and self._int_millis and _epoch_int(value):
+            return value
+        return None
+
     def parse(self, value: object) -> int:
         """Epoch millis of a document or query value; raises ValueError when none fits.
 
@@ -276,12 +285,9 @@ class DateFormat:
         format a four-digit number is a year, since ``strict_date_optional_time`` comes
         first).
         """
-        if type(value) is str and self._iso_first:
-            millis = plain_utc_millis(value)
-            if millis is not None:
-                return millis
-        elif type(value) is int and self._int_millis and _epoch_int(value):
-            return value
+        millis = self.quick(value)
+        if millis is not None:
+            return millis
         if isinstance(value, bool):
             raise ValueError(f"failed to parse date field [{value}]")
         text = str(value)

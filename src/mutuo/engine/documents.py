@@ -28,7 +28,7 @@ from .errors import (
     RoutingMissingError,
 )
 from .index import PRIMARY_TERM, Index, Versioning
-from .partial_update import Reuse, changed_members, deep_merge, reusable_members, same_json
+from .partial_update import Reuse, merge_patch, reusable_members, same_json
 from .source_filter import filter_source
 from .store import DocRow
 from .stored_source import StoredSource, rebuild, split
@@ -75,6 +75,10 @@ class WriteBatch:
         self.indices: dict[str, Index] = {}
         self.mapping_changed: set[str] = set()
         self.stored: dict[tuple[str, str], StoredSource] = {}  # (index, id) -> prefetched
+        # per index, what its settings give (they cannot change while a batch runs): the
+        # _shards header, and whether the write blocks let documents be written
+        self._shards: dict[str, dict[str, int]] = {}
+        self._writable: set[str] = set()
 
     # -- operations ------------------------------------------------------------------
 
@@ -85,17 +89,9 @@ class WriteBatch:
         source: Any,
         v: Versioning,
         raw: bytes | None = None,
-        replaced: StoredSource | None = None,
-        reuse: Reuse | None = None,
-        kept: StoredSource | None = None,
     ) -> dict[str, Any]:
-        """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``;
-        ``replaced``, the stored source this write overwrites when the caller has just
-        read it from the store (searches keep seeing it until the next refresh);
-        ``reuse``, members indexed as an earlier ordinal has them (:func:`reusable_members`);
-        ``kept``, the stored form when the caller made it (``source`` then leaves out the
-        cut vectors, which ``reuse`` names)."""
-        index.check_write_block()
+        """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``."""
+        self._check_writable(index)
         if doc_id is None:
             if v.version_type != "internal" or v.if_seq_no is not None:
                 raise ActionRequestValidationError(
@@ -119,7 +115,7 @@ class WriteBatch:
         version = index.check(doc_id, v)
         state = index.current(doc_id)
         created = state is None or state.deleted
-        return self._record(index, doc_id, version, created, source, v, raw, replaced, reuse, kept)
+        return self._record(index, doc_id, version, created, source, v, raw, None, None, None)
 
     def _record(
         self,
@@ -134,12 +130,16 @@ class WriteBatch:
         reuse: Reuse | None,
         kept: StoredSource | None,
     ) -> dict[str, Any]:
-        """Parse and record a checked write (see :meth:`index`)."""
+        """Parse and record a checked write: ``raw``, the source's JSON as sent;
+        ``replaced``, the stored source this write overwrites when the caller has just
+        read it from the store (searches keep seeing it until the next refresh);
+        ``reuse``, members indexed as an earlier ordinal has them (:func:`reusable_members`);
+        ``kept``, the stored form when the caller made it (``source`` then leaves out the
+        cut vectors, which ``reuse`` names)."""
         if reuse is None:
             parsed = self._parse(index, source, doc_id)
         else:
-            rest = {k: value for k, value in source.items() if k not in reuse[1]}
-            parsed = self._parse(index, rest, doc_id)
+            parsed = self._parse(index, {k: source[k] for k in reuse.plan.parsed}, doc_id)
         if not index.mapping.source_enabled:
             stored = StoredSource(b"{}")
         elif kept is not None:
@@ -153,7 +153,7 @@ class WriteBatch:
             parsed,
             v.routing,
             replaced,
-            None if reuse is None else (reuse[0], reuse[2]),
+            None if reuse is None else (reuse.ordinal, reuse.plan.fields),
         )
         self._add(index, row)
         return self._result(
@@ -184,7 +184,7 @@ class WriteBatch:
     ) -> dict[str, Any]:
         """A partial update (``doc``), or an upsert when the document does not exist."""
         check_update_body(body)
-        index.check_write_block()
+        self._check_writable(index)
         if v.version_type != "internal":
             raise ActionRequestValidationError(
                 f"version type [{v.version_type}] is not supported by the update API"
@@ -210,8 +210,7 @@ class WriteBatch:
         view = self._current_source(index, doc_id)
         if any(m.name in patch for m in view.members):
             view = view.whole(index)  # the patch names a cut vector: merge the whole source
-        merged = deep_merge(view.current, patch)
-        changed = changed_members(view.current, merged, patch)
+        merged, changed = merge_patch(view.current, patch)
         # members that changed may still be equal up to the order of nested keys (Python's
         # == first: it is looser than JSON equality, so most changes stop there)
         unchanged = not changed or (
@@ -234,8 +233,7 @@ class WriteBatch:
         kept = None if reuse is None else view.kept(merged)
         if names and kept is None:  # the cut vectors must be indexed again: merge it whole
             view = view.whole(index)
-            merged = deep_merge(view.current, patch)
-            changed = changed_members(view.current, merged, patch)
+            merged, changed = merge_patch(view.current, patch)
             reuse = reusable_members(index, doc_id, state.seq_no, merged, changed)
         check_routing(index, doc_id, guard)
         result = self._record(
@@ -307,19 +305,26 @@ class WriteBatch:
             self.rows.setdefault(index.name, [])
         return parsed
 
+    def _check_writable(self, index: Index) -> None:
+        if index.name not in self._writable:
+            index.check_write_block()
+            self._writable.add(index.name)
+
     def _add(self, index: Index, row: DocRow) -> None:
         self.indices[index.name] = index
         self.rows.setdefault(index.name, []).append(row)
         self.latest[(index.name, row.id)] = row
 
-    @staticmethod
-    def _result(index: Index, row: DocRow, result: str, status: int) -> dict[str, Any]:
+    def _result(self, index: Index, row: DocRow, result: str, status: int) -> dict[str, Any]:
+        shards = self._shards.get(index.name)
+        if shards is None:
+            shards = self._shards[index.name] = index.shards_header()
         return {
             "_index": index.name,
             "_id": row.id,
             "_version": row.version,
             "result": result,
-            "_shards": index.shards_header(),
+            "_shards": dict(shards),
             "_seq_no": row.seq_no,
             "_primary_term": row.primary_term,
             "status": status,

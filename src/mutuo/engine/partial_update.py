@@ -15,7 +15,7 @@ such shape and looked up after that.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .index import Index
@@ -24,11 +24,27 @@ if TYPE_CHECKING:
 _ABSENT = object()
 _PLAIN = frozenset((str, int, float, bool, type(None)))
 
-# (the ordinal whose entries are reused, the members it fills, the fields they fill)
-Reuse = tuple[int, frozenset[str], tuple[str, ...]]
+
+class Plan(NamedTuple):
+    """How one shape of partial update is indexed: ``members`` (kept as the previous
+    ordinal has them) fill ``fields``; the merged source's other members (``parsed``)
+    are parsed."""
+
+    members: frozenset[str]
+    fields: tuple[str, ...]
+    parsed: tuple[str, ...]
+
+
+class Reuse(NamedTuple):
+    """A plan, and the ordinal whose entries the reused members copy."""
+
+    ordinal: int
+    plan: Plan
+
+
 # (mapping version, member names of the merged source, kept members, changed members)
 _PlanKey = tuple[int, tuple[str, ...], tuple[str, ...], frozenset[str]]
-_PLANS: dict[_PlanKey, tuple[frozenset[str], tuple[str, ...]] | None] = {}
+_PLANS: dict[_PlanKey, Plan | None] = {}
 _MAX_PLANS = 1024  # shapes remembered; past that the table starts over
 
 
@@ -62,34 +78,48 @@ def same_json(a: Any, b: Any, ordered: bool = True) -> bool:
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """Partial-update merge: objects merge key by key, everything else is replaced."""
     out = {**base, **patch}
-    for key, value in patch.items():
-        if isinstance(value, dict):
-            current = base.get(key)
-            if isinstance(current, dict):
-                out[key] = deep_merge(current, value)
+    for key in [k for k, value in patch.items() if isinstance(value, dict)]:
+        current = base.get(key)
+        if isinstance(current, dict):
+            out[key] = deep_merge(current, patch[key])
     return out
 
 
-def changed_members(
-    current: dict[str, Any], merged: dict[str, Any], patch: dict[str, Any]
-) -> frozenset[str]:
-    """The members of ``merged`` (``current`` with ``patch`` merged in) whose value is
-    not the stored one, JSON types included. Only the patch's members can differ."""
+def merge_patch(
+    current: dict[str, Any], patch: dict[str, Any]
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """``deep_merge(current, patch)``, and the members whose merged value is not the
+    stored one, JSON types included (only the patch's members can differ), in one pass
+    over the patch."""
+    merged = {**current, **patch}
     changed: list[str] = []
     get = current.get
-    for key in patch:
-        value, old = merged[key], get(key, _ABSENT)
-        if value is old:
-            continue
+    for key, value in patch.items():
+        old = get(key, _ABSENT)
         kind = type(value)
-        if kind is not type(old):
-            changed.append(key)
-        elif kind is str or kind is int or kind is bool:  # most members: a plain value
+        if kind is str:  # most members (a string equals nothing but a string)
             if value != old:
+                changed.append(key)
+        elif value is old:  # (null)
+            continue
+        elif isinstance(value, dict):
+            if isinstance(old, dict):
+                value = merged[key] = deep_merge(old, value)
+            if not same_json(value, old):
+                changed.append(key)
+        elif kind is not type(old):
+            changed.append(key)
+        elif kind is int or kind is bool:
+            if value != old:
+                changed.append(key)
+        elif kind is float:  # 0.0 and -0.0 differ
+            if value != old or (
+                value == 0.0 and math.copysign(1.0, value) != math.copysign(1.0, old)
+            ):
                 changed.append(key)
         elif not same_json(value, old):
             changed.append(key)
-    return frozenset(changed)
+    return merged, frozenset(changed)
 
 
 def reusable_members(
@@ -100,9 +130,9 @@ def reusable_members(
     changed: frozenset[str],
     kept: tuple[str, ...] = (),
 ) -> Reuse | None:
-    """What a partial update need not parse again: (the ordinal holding the document as
-    written at ``seq_no``, the top-level members of ``merged`` not in ``changed``, the
-    fields they fill), or None.
+    """What a partial update need not parse again: the ordinal holding the document as
+    written at ``seq_no``, and the plan reusing its entries for the members of ``merged``
+    not in ``changed``; None when there is nothing to reuse.
 
     Only members that alone fill their fields qualify (``Mapping.member_fields``), and
     none when a member name is dotted (it could fill another member's fields). ``kept``:
@@ -120,31 +150,31 @@ def reusable_members(
         plan = _PLANS[key] = _plan(mapping, key[1], kept, changed)
     if plan is None:
         return None
-    assert isinstance(plan, tuple)
-    return ordinal, plan[0], plan[1]
+    assert isinstance(plan, Plan)
+    return Reuse(ordinal, plan)
 
 
 def _plan(
     mapping: Mapping, names: tuple[str, ...], kept: tuple[str, ...], changed: frozenset[str]
-) -> tuple[frozenset[str], tuple[str, ...]] | None:
-    """(members to reuse, the fields they fill) for one shape of update (see
-    :func:`reusable_members`)."""
+) -> Plan | None:
+    """The plan of one shape of update (see :func:`reusable_members`)."""
     if any("." in name for name in names):
         return None
     keys: list[str] = list(kept)
     paths: list[str] = []
+    parsed: list[str] = []
     for name in kept:
         fields = mapping.member_fields(name)
         if fields is None:
             return None
         paths.extend(fields)
     for name in names:
-        if name in changed:
-            continue
-        fields = mapping.member_fields(name)
-        if fields is not None:
+        fields = None if name in changed else mapping.member_fields(name)
+        if fields is None:
+            parsed.append(name)
+        else:
             keys.append(name)
             paths += fields
     if not keys:
         return None
-    return frozenset(keys), tuple(paths)
+    return Plan(frozenset(keys), tuple(paths), tuple(parsed))
