@@ -41,3 +41,14 @@ def test_pickling_keeps_entries_but_not_spare_capacity() -> None:
     assert restored.arrays[0].tolist() == list(range(100))
     restored.append(0, np.array([7], dtype=np.int32))
     assert restored.arrays[0].tolist() == [*range(100), 7]
+
+
+def test_a_compaction_renumbers_every_list_and_drops_dead_ordinals() -> None:
+    from mutuo.engine.postings import remap_lists
+
+    remap = np.array([0, -1, 1, -1, 2], dtype=np.int64)  # ordinals 1 and 3 are dropped
+    arrays = [np.array(a, dtype=np.int32) for a in ([0, 1, 4], [], [1, 3], [2, 3, 4])]
+    renamed, kept, lengths = remap_lists(arrays, remap)
+    assert [a.tolist() for a in renamed] == [[0, 2], [], [], [1, 2]]
+    assert kept.tolist() == [True, False, True, False, False, True, False, True]
+    assert lengths.tolist() == [3, 0, 2, 3]

@@ -54,13 +54,6 @@ class Growable:
         self.n = len(values)
 
 
-def remap_sorted(docs: np.ndarray, remap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ordinals renumbered by a compaction's ``remap`` (-1: dropped), and which were kept."""
-    new = remap[docs]
-    keep = new >= 0
-    return new[keep], keep
-
-
 class Column:
     """Base protocol: ``add_batch`` at refresh, ``delete`` when an ordinal dies."""
 

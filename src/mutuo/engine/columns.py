@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from .column_base import Column, Growable, TermDictionary, remap_sorted
-from .postings import PostingLists, append_grouped
+from .column_base import Column, Growable, TermDictionary
+from .postings import PostingLists, append_grouped, remap_lists
 from .text_column import TextColumn
 
 __all__ = [
@@ -123,7 +123,7 @@ class KeywordColumn(Column):
         append_grouped(self._postings, term_ids[order], owners[order].astype(np.int32))
 
     def compact(self, keep: np.ndarray, remap: np.ndarray) -> None:
-        self._postings.replace([remap_sorted(p, remap)[0].astype(np.int32) for p in self.postings])
+        self._postings.replace(remap_lists(self.postings, remap)[0])
         self.first.compact(keep)
         self.multi = {int(remap[o]): t for o, t in self.multi.items() if remap[o] >= 0}
 

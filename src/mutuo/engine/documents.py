@@ -324,7 +324,7 @@ class WriteBatch:
             "_id": row.id,
             "_version": row.version,
             "result": result,
-            "_shards": dict(shards),
+            "_shards": shards,  # one dict for the batch's results: nothing changes it
             "_seq_no": row.seq_no,
             "_primary_term": row.primary_term,
             "status": status,

@@ -75,3 +75,24 @@ def append_grouped(
     append = lists.append
     for tid, s, e in zip(tids, lo, hi, strict=True):
         append(tid, values[s:e])
+
+
+def remap_lists(
+    arrays: list[np.ndarray], remap: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Every term's sorted ordinals renumbered by a compaction's ``remap`` (-1: dropped),
+    in one pass over all of them rather than one numpy call per term: (the new arrays,
+    which entries of the concatenated old arrays were kept, the old arrays' lengths)."""
+    lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+    if not len(arrays) or not lengths.sum():
+        return [np.empty(0, dtype=np.int32) for _ in arrays], np.empty(0, bool), lengths
+    renamed = remap[np.concatenate(arrays)]
+    kept = renamed >= 0
+    owners = np.repeat(np.arange(len(arrays)), lengths)
+    counts = np.bincount(owners[kept], minlength=len(arrays))
+    return split(renamed[kept].astype(np.int32), counts), kept, lengths
+
+
+def split(flat: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
+    """``flat`` cut into consecutive pieces of ``counts`` entries."""
+    return np.split(flat, np.cumsum(counts)[:-1]) if len(counts) else []

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .column_base import Column, Growable, TermDictionary, remap_sorted
-from .postings import PostingLists, append_grouped
+from .column_base import Column, Growable, TermDictionary
+from .postings import PostingLists, append_grouped, remap_lists, split
 from .similarity import encode_lengths
 
 # (term ids, owning ordinals, positions) of a batch's tokens, each ordinal's contiguous
@@ -150,17 +150,23 @@ class TextColumn(Column):
         self.sum_ttf -= int(lens.sum())
 
     def compact(self, keep: np.ndarray, remap: np.ndarray) -> None:
-        docs_out, freqs_out, positions_out = [], [], []
-        for docs, freqs, positions in zip(
-            self.post_docs, self.post_freqs, self.post_positions, strict=True
-        ):
-            renamed, kept = remap_sorted(docs, remap)
-            positions_out.append(positions[np.repeat(kept, freqs)])
-            freqs_out.append(freqs[kept])
-            docs_out.append(renamed.astype(np.int32))
-        self._docs.replace(docs_out)
-        self._freqs.replace(freqs_out)
-        self._positions.replace(positions_out)
+        docs, kept, lengths = remap_lists(self.post_docs, remap)
+        if len(kept):
+            n_terms = len(lengths)
+            freqs = np.concatenate(self.post_freqs)
+            kept_freqs = freqs[kept]
+            owners = np.repeat(np.arange(n_terms), lengths)[kept]
+            self._positions.replace(
+                split(
+                    np.concatenate(self.post_positions)[np.repeat(kept, freqs)],
+                    np.bincount(owners, weights=kept_freqs, minlength=n_terms).astype(np.int64),
+                )
+            )
+            self._freqs.replace(split(kept_freqs, np.bincount(owners, minlength=n_terms)))
+        else:
+            self._positions.replace(list(docs))
+            self._freqs.replace(list(docs))
+        self._docs.replace(docs)
         kept_lengths = self.lengths.view()[keep].astype(np.int64)
         at = ranges(self.starts.view()[keep], kept_lengths)
         self.entry_terms.replace(self.entry_terms.view()[at])

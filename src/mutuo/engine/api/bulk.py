@@ -151,6 +151,7 @@ class _BulkRun:
         self.default_require_alias = req.flag("require_alias")
         self.default_pipeline = req.params.get("pipeline")
         self._resolved: dict[tuple[str, bool, bool], Index] = {}
+        self._has_source_params = any(k in req.params for k in _SOURCE_PARAMS)
 
     def create_missing_indices(self, ops: list[BulkOp]) -> None:
         """Auto-create the indices that writes name before any item runs, as OpenSearch's
@@ -237,7 +238,7 @@ class _BulkRun:
             return parse_spec(op.meta["_source"])
         if "_source" in op.update:
             return parse_spec(op.update["_source"])
-        if any(k in self.req.params for k in _SOURCE_PARAMS):
+        if self._has_source_params:
             return from_params(self.req.params)
         return None
 
