@@ -365,6 +365,8 @@ class SourceView:
     without the cut vectors (``members``) unless :meth:`whole` put them back; ``stored``,
     what the store holds, when that is what the update replaces."""
 
+    __slots__ = ("current", "doc_id", "held", "members", "stored")
+
     def __init__(self, doc_id: str, held: StoredSource, stored: StoredSource | None) -> None:
         self.doc_id = doc_id
         self.held = held

@@ -45,7 +45,7 @@ _VERSIONS = itertools.count(1)  # every definition a process builds gets its own
 _UNKNOWN: Any = object()  # (not in a cache)
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedDocument:
     """``path -> values`` of one document, ready for the columns."""
 

@@ -45,7 +45,7 @@ _META_KEYS = {
 _SOURCE_PARAMS = ("_source", "_source_includes", "_source_excludes")
 
 
-@dataclass
+@dataclass(slots=True)
 class BulkOp:
     action: str  # index | create | update | delete
     meta: dict[str, Any]
