@@ -59,3 +59,31 @@ def test_big_integer_after_a_long_vector_keeps_every_digit() -> None:
     vector = ",".join(f"{(i % 97) * 0.00012345678901234:.17f}" for i in range(1200))
     parsed = codec.loads(f'{{"v": [{vector}], "n": {2**70}}}'.encode())
     assert parsed["n"] == 2**70 and isinstance(parsed["n"], int) and len(parsed["v"]) == 1200
+
+
+def test_a_bulk_screens_its_body_once_and_keeps_big_integers_exact() -> None:
+    from mutuo.engine import Engine
+
+    engine = Engine(":memory:")
+    try:
+        engine.handle("PUT", "/docs", {}, b'{"mappings":{"dynamic":false}}')  # stored only
+        big = 2**70
+        body = (
+            b'{"index":{"_index":"docs","_id":"1"}}\n{"n":1,"k":"x"}\n'
+            + b'{"index":{"_index":"docs","_id":"2"}}\n{"k":"'
+            + str(big).encode()
+            + b'"}\n{"update":{"_index":"docs","_id":"1"}}\n{"doc":{"big":'
+            + str(big).encode()
+            + b"}}\n"
+        )
+        status, _h, out = engine.handle("POST", "/_bulk", {"refresh": "true"}, body)
+        assert status == 200 and not codec.loads(out)["errors"]
+        _s, _h, source = engine.handle("GET", "/docs/_source/1", {}, None)
+        assert source == b'{"n":1,"k":"x","big":' + str(big).encode() + b"}"
+        # without one in the body, every line takes the fast parse and reads the same
+        plain = b'{"index":{"_index":"docs","_id":"3"}}\n{"n":18446744073709551615}\n'
+        engine.handle("POST", "/_bulk", {}, plain)
+        _s, _h, source = engine.handle("GET", "/docs/_source/3", {}, None)
+        assert source == b'{"n":18446744073709551615}'
+    finally:
+        engine.close()

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from json_strategies import json_values
 
 from mutuo.engine import codec
-from mutuo.engine.documents import deep_merge
 from mutuo.engine.mapping import Mapping
+from mutuo.engine.partial_update import deep_merge
 from mutuo.engine.source_bytes import cut_members
 from mutuo.engine.stored_source import StoredSource, rebuild, split
 

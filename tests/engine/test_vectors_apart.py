@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from mutuo.engine import Engine, codec
-from mutuo.engine.documents import deep_merge
+from mutuo.engine.partial_update import deep_merge
 
 MAPPING = {
     "mappings": {

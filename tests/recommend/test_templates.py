@@ -132,3 +132,15 @@ def test_vector_candidates_are_prefiltered_not_post_filtered(market: Market) -> 
         {"v": viewer(taste_vector=cluster_vector(3, rng, 0.01), interests=["polo"]), **near, **far}
     )
     assert sorted(market.recommended("v", candidates=3, graph_candidates=1)) == ["w0", "w1", "w2"]
+
+
+def test_the_four_copies_of_the_hard_filter_are_the_same_text() -> None:
+    # the same text renders once per request (the mustache section memo) and one edit
+    # cannot reach some copies and miss others
+    source = (ROOT / "scripts" / "mutuo-recommend.mustache").read_text()
+    copies = re.findall(
+        r'\n( +"filter": \[\n +\{"term": \{"status": "active"\}\}.*?passed_ids.*?\n +\])',
+        source,
+        re.S,
+    )
+    assert len(copies) == 4 and len(set(copies)) == 1

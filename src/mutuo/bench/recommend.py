@@ -56,10 +56,8 @@ def _load(client: OpenSearch, market: BenchMarket, root: str, batch: int = 1000)
     started = time.perf_counter()
     for start in range(0, len(market.docs), batch):
         body: list[Any] = []
-        for member_id, doc in zip(
-            market.ids[start : start + batch], market.docs[start : start + batch], strict=True
-        ):
-            body += [{"index": {"_index": "profiles", "_id": member_id}}, doc]
+        for i in range(start, min(start + batch, len(market.docs))):
+            body += [{"index": {"_index": "profiles", "_id": market.ids[i]}}, market.document(i)]
         if client.bulk(body=body)["errors"]:
             raise click.ClickException("bulk indexing reported item errors")
     client.indices.refresh(index="profiles")

@@ -37,11 +37,26 @@ def _step(limit: float) -> int:
 
 @dataclass
 class BenchMarket:
+    """The members: scalar fields as dicts, vectors as float32 arrays. A member's profile
+    document (vectors as JSON lists) is built when it is indexed (:meth:`document`):
+    100k members' three vectors as Python floats took gigabytes."""
+
     ids: list[str]
-    docs: list[dict[str, Any]]
+    docs: list[dict[str, Any]]  # the profile documents without their vectors
     profile: np.ndarray  # (n, DIM) unit rows
     taste: np.ndarray  # (n, DIM), zero rows for members without a taste
     graph: np.ndarray  # (n, GRAPH_DIM)
+
+    def document(self, i: int) -> dict[str, Any]:
+        """Member ``i``'s profiles document as the sync writes it (vectors included)."""
+        doc = {
+            **self.docs[i],
+            "profile_vector": self.profile[i].tolist(),
+            "graph_vector": self.graph[i].tolist(),
+        }
+        if self.taste[i].any():
+            doc["taste_vector"] = self.taste[i].tolist()
+        return doc
 
 
 def build_market(n: int, seed: int) -> BenchMarket:
@@ -79,12 +94,8 @@ def build_market(n: int, seed: int) -> BenchMarket:
             reply_rate=round(float(rng.beta(4, 4)), 4),
             exposure_factor=round(float(np.clip(rng.lognormal(0, 0.3), 0.5, 2.0)), 4),
             explore_bonus=round(float(rng.beta(0.3, 3.0)), 4),
-            profile_vector=profile[i].tolist(),
-            graph_vector=graph[i].tolist(),
         )
         p["exposure_balance"] = round(float(np.log2(p["exposure_factor"] / 0.5) / 2), 4)
-        if taste[i].any():
-            p["taste_vector"] = taste[i].tolist()
         docs.append(p)
     return BenchMarket([m.id for m in members], docs, profile, taste, graph)
 

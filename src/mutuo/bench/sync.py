@@ -110,7 +110,7 @@ def breakdown(bench: Bench, members: list[Any]) -> dict[str, Any]:
     preparer = Preparer(bench.mapping, bench.embedder, state.cache)
     sink = Sink(client, bench.mapping, source.description, known=state.known)  # as the worker
     times = dict.fromkeys(("read", "prepare", "write", "checkpoint"), 0.0)
-    took_ms = changes = 0
+    took_ms = changes = body_bytes = 0
     mget_s = 0.0
     try:
         position = (state.load() or {}).get("position")
@@ -131,6 +131,7 @@ def breakdown(bench: Bench, members: list[Any]) -> dict[str, Any]:
             times["write"] += t3 - t2
             times["checkpoint"] += time.perf_counter() - t3
             took_ms += outcome.took_ms
+            body_bytes += outcome.body_bytes
             mget_s += outcome.read_seconds
             changes += len(batch.changes)
     finally:
@@ -144,6 +145,7 @@ def breakdown(bench: Bench, members: list[Any]) -> dict[str, Any]:
         "bulk_took_s": round(took_ms / 1000, 3),  # inside write: the engine's own _bulk time
         "mget_s": round(mget_s, 3),  # inside write: reading versions before the first write
         "client_side_write_s": round(times["write"] - took_ms / 1000 - mget_s, 3),
+        "bulk_bytes_per_doc": round(body_bytes / max(changes, 1)),  # small: updates are trimmed
         "per_doc_ms": {
             k: round(v * 1000 / max(changes, 1), 4)
             for k, v in {**times, "bulk_took": took_ms / 1000, "mget": mget_s}.items()

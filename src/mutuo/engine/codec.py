@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -70,6 +71,23 @@ def loads(data: bytes | str) -> Any:
         raise JsonParseError(f"Unexpected character or end of input: {exc}") from None
 
 
+def _loads_fitting(raw: bytes) -> Any:
+    """:func:`loads` of JSON already screened for integers beyond 64 bits."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise JsonParseError(f"Unexpected character or end of input: {exc}") from None
+
+
+Loads = Callable[[bytes], Any]
+
+
+def loader(body: bytes) -> Loads:
+    """:func:`loads` for the parts of one body (the lines of an NDJSON request): when the
+    whole body holds no integer beyond 64 bits, one screen of it spares each part its own."""
+    return loads if _has_big_int(body) else _loads_fitting
+
+
 class RawJson:
     """JSON bytes to embed verbatim in a response (a ``_source`` exactly as it was sent)."""
 
@@ -114,11 +132,14 @@ def dumps(value: Any) -> bytes:
         return json.dumps(thaw(value), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def loads_object(data: bytes | str | None, what: str = "request body") -> dict[str, Any]:
-    """Parse a body that must be a JSON object (an empty body is ``{}``)."""
+def loads_object(
+    data: bytes | str | None, what: str = "request body", parse: Loads | None = None
+) -> dict[str, Any]:
+    """Parse a body that must be a JSON object (an empty body is ``{}``); ``parse``: a
+    :func:`loader` of the request it is part of."""
     if data is None or (isinstance(data, bytes | str) and not data.strip()):
         return {}
-    value = loads(data)
+    value = loads(data) if parse is None or isinstance(data, str) else parse(data)
     if not isinstance(value, dict):
         raise IllegalArgumentError(f"{what} must be a JSON object")
     return value

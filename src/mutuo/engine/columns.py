@@ -9,8 +9,8 @@ Python.
 
 * :class:`KeywordColumn` - term dictionary, postings (sorted ordinals), per-doc term id
   (first value) plus the extra values of multi-valued docs.
-* :class:`TextColumn` - term dictionary, postings with frequencies and positions, field
-  lengths (for BM25 norms and statistics over live docs).
+* :class:`TextColumn` (in :mod:`.text_column`) - term dictionary, postings with
+  frequencies and positions, field lengths, and each document's analysed tokens.
 * :class:`NumericColumn` - int64 or float64 values (dates in epoch millis, booleans as
   0/1), min and max per doc, and all values of multi-valued docs.
 * :class:`GeoColumn` - latitude and longitude arrays.
@@ -25,114 +25,36 @@ from typing import Any
 
 import numpy as np
 
-from .similarity import encode_lengths
+from .column_base import Column, Growable, TermDictionary
+from .postings import PostingLists, append_grouped, remap_lists
+from .text_column import TextColumn
 
-
-class Growable:
-    """A numpy array with amortised appends: ``view()`` is the first ``n`` rows."""
-
-    __slots__ = ("_data", "fill", "n")
-
-    def __init__(self, dtype: Any, fill: Any = 0, width: int | None = None) -> None:
-        shape = (16,) if width is None else (16, width)
-        self._data = np.full(shape, fill, dtype=dtype)
-        self.fill = fill
-        self.n = 0
-
-    def resize(self, n: int) -> None:
-        """Make rows [0, n) addressable; new rows hold ``fill``."""
-        if n > len(self._data):
-            cap = max(n, 2 * len(self._data))
-            grown = np.full((cap, *self._data.shape[1:]), self.fill, dtype=self._data.dtype)
-            grown[: self.n] = self._data[: self.n]
-            self._data = grown
-        elif n < self.n:
-            self._data[n : self.n] = self.fill
-        self.n = n
-
-    def view(self) -> np.ndarray:
-        return self._data[: self.n]
-
-    def compact(self, keep: np.ndarray) -> None:
-        kept = self._data[: self.n][keep]
-        self._data = np.full(
-            (max(16, len(kept)), *self._data.shape[1:]), self.fill, dtype=self._data.dtype
-        )
-        self._data[: len(kept)] = kept
-        self.n = len(kept)
-
-
-def _remap_sorted(docs: np.ndarray, remap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    new = remap[docs]
-    keep = new >= 0
-    return new[keep], keep
-
-
-class Column:
-    """Base protocol: ``add_batch`` at refresh, ``delete`` when an ordinal dies."""
-
-    def resize(self, maxdoc: int) -> None:
-        raise NotImplementedError
-
-    def add_batch(self, ords: np.ndarray, values: Sequence[list[Any]]) -> None:
-        raise NotImplementedError
-
-    def values_at(self, ords: np.ndarray) -> list[list[Any]]:
-        """What ``add_batch`` was given for these ordinals, up to what it discards (the
-        order of repeated keyword values): feeding it back indexes a new ordinal exactly
-        like the old one. For partial updates that leave a field unchanged."""
-        raise NotImplementedError
-
-    def copy_batch(self, news: np.ndarray, olds: np.ndarray) -> None:
-        """Index each ordinal of ``news`` (ascending, all new) exactly as the matching one
-        of ``olds`` is: ``add_batch(news, values_at(olds))`` without the round trip."""
-        raise NotImplementedError
-
-    def delete(self, ords: np.ndarray) -> None:
-        """Ordinals leaving the live set (statistics over live docs follow)."""
-
-    def compact(self, keep: np.ndarray, remap: np.ndarray) -> None:
-        raise NotImplementedError
-
-    def exists(self) -> np.ndarray:
-        raise NotImplementedError
-
-
-class _TermDictionary:
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.terms: list[str] = []
-        self._sorted: tuple[int, np.ndarray, np.ndarray] | None = None
-
-    def intern(self, tokens: list[str]) -> np.ndarray:
-        ids = self.ids
-        out = [ids.setdefault(t, len(ids)) for t in tokens]
-        if len(ids) > len(self.terms):
-            self.terms.extend(list(ids)[len(self.terms) :])
-        return np.asarray(out, dtype=np.int64)
-
-    def sorted_order(self) -> tuple[np.ndarray, np.ndarray]:
-        """(term ids in byte order of the terms, rank of each term id)."""
-        if self._sorted is None or self._sorted[0] != len(self.terms):
-            order = np.array(
-                sorted(range(len(self.terms)), key=lambda i: self.terms[i].encode()), dtype=np.int64
-            )
-            rank = np.empty(len(order), dtype=np.int64)
-            rank[order] = np.arange(len(order))
-            self._sorted = (len(self.terms), order, rank)
-        return self._sorted[1], self._sorted[2]
+__all__ = [
+    "Column",
+    "GeoColumn",
+    "Growable",
+    "KeywordColumn",
+    "NumericColumn",
+    "TextColumn",
+    "VectorColumn",
+]
 
 
 class KeywordColumn(Column):
     def __init__(self) -> None:
-        self.dictionary = _TermDictionary()
-        self.postings: list[np.ndarray] = []
+        self.dictionary = TermDictionary()
+        self._postings = PostingLists(np.int32)
         self.first = Growable(np.int64, -1)  # term id of the first value, -1 = none
         self.multi: dict[int, list[int]] = {}  # ordinal -> all distinct term ids (len > 1)
 
     @property
     def terms(self) -> list[str]:
         return self.dictionary.terms
+
+    @property
+    def postings(self) -> list[np.ndarray]:
+        """The sorted ordinals of each term id."""
+        return self._postings.arrays
 
     def resize(self, maxdoc: int) -> None:
         self.first.resize(maxdoc)
@@ -153,14 +75,13 @@ class KeywordColumn(Column):
             owners.extend([ordinal] * len(distinct))
         term_ids = self.dictionary.intern(flat)
         owner_arr = np.asarray(owners, dtype=np.int64)
-        while len(self.postings) < len(self.dictionary.terms):
-            self.postings.append(np.empty(0, dtype=np.int32))
+        self._postings.cover(len(self.dictionary.terms))
         if len(owner_arr):
             starts = np.flatnonzero(np.r_[True, owner_arr[1:] != owner_arr[:-1]])
             self.first.view()[owner_arr[starts]] = term_ids[starts]
             for ordinal, lo, hi in multi_slices:
                 self.multi[ordinal] = term_ids[lo:hi].tolist()
-        _append_postings(self.postings, term_ids, owner_arr)
+        self._append(term_ids, owner_arr)
 
     def values_at(self, ords: np.ndarray) -> list[list[Any]]:
         terms, multi = self.dictionary.terms, self.multi
@@ -179,17 +100,30 @@ class KeywordColumn(Column):
         first[news] = firsts
         single = firsts >= 0
         term_ids, owners = [firsts[single]], [news[single]]
-        if self.multi:
-            for new, old in zip(news.tolist(), olds.tolist(), strict=True):
-                many = self.multi.get(old)
-                if many is not None:
-                    self.multi[new] = list(many)
-                    term_ids.append(np.asarray(many[1:], dtype=np.int64))
-                    owners.append(np.full(len(many) - 1, new, dtype=np.int64))
-        _append_postings(self.postings, np.concatenate(term_ids), np.concatenate(owners))
+        multi = self.multi
+        if multi:
+            get = multi.get
+            copied = [
+                (new, many)
+                for new, old in zip(news.tolist(), olds.tolist(), strict=True)
+                if (many := get(old)) is not None
+            ]
+            for new, many in copied:
+                multi[new] = list(many)
+            # the values past the first (which ``first`` holds), all docs at once
+            term_ids.append(np.asarray([t for _, many in copied for t in many[1:]], np.int64))
+            owners.append(np.asarray([new for new, many in copied for _ in many[1:]], np.int64))
+        self._append(np.concatenate(term_ids), np.concatenate(owners))
+
+    def _append(self, term_ids: np.ndarray, owners: np.ndarray) -> None:
+        """Append (term, ordinal) pairs of one batch to the sorted posting lists."""
+        if not len(term_ids):
+            return
+        order = np.lexsort((owners, term_ids))
+        append_grouped(self._postings, term_ids[order], owners[order].astype(np.int32))
 
     def compact(self, keep: np.ndarray, remap: np.ndarray) -> None:
-        self.postings = [_remap_sorted(p, remap)[0].astype(np.int32) for p in self.postings]
+        self._postings.replace(remap_lists(self.postings, remap)[0])
         self.first.compact(keep)
         self.multi = {int(remap[o]): t for o, t in self.multi.items() if remap[o] >= 0}
 
@@ -225,119 +159,6 @@ class KeywordColumn(Column):
             lo[ordinal] = ranks.min()
             hi[ordinal] = ranks.max()
         return lo, hi
-
-
-class TextColumn(Column):
-    def __init__(self, analyzer: Callable[[str], list[str]]) -> None:
-        self.analyzer = analyzer
-        self.dictionary = _TermDictionary()
-        self.post_docs: list[np.ndarray] = []
-        self.post_freqs: list[np.ndarray] = []
-        self.post_positions: list[np.ndarray] = []
-        self.lengths = Growable(np.int32, 0)
-        self._norms: np.ndarray | None = None
-        self.doc_count = 0  # live docs with at least one token
-        self.sum_ttf = 0  # total tokens over live docs
-
-    @property
-    def terms(self) -> list[str]:
-        return self.dictionary.terms
-
-    def resize(self, maxdoc: int) -> None:
-        self.lengths.resize(maxdoc)
-        self._norms = None
-
-    def add_batch(
-        self, ords: np.ndarray, values: Sequence[list[Any]], position_gap: int = 100
-    ) -> None:
-        tokens: list[str] = []
-        owners: list[int] = []
-        positions: list[int] = []
-        lengths = self.lengths.view()
-        for ordinal, vals in zip(ords.tolist(), values, strict=True):
-            pos = 0
-            count = 0
-            for i, text in enumerate(vals):
-                toks = self.analyzer(text)
-                if i:
-                    pos += position_gap
-                tokens.extend(toks)
-                positions.extend(range(pos, pos + len(toks)))
-                owners.extend([ordinal] * len(toks))
-                pos += len(toks)
-                count += len(toks)
-            lengths[ordinal] = count
-            if count:
-                self.doc_count += 1
-                self.sum_ttf += count
-        self._norms = None
-        term_ids = self.dictionary.intern(tokens)
-        while len(self.post_docs) < len(self.dictionary.terms):
-            self.post_docs.append(np.empty(0, dtype=np.int32))
-            self.post_freqs.append(np.empty(0, dtype=np.int32))
-            self.post_positions.append(np.empty(0, dtype=np.int32))
-        if not len(term_ids):
-            return
-        owner_arr = np.asarray(owners, dtype=np.int64)
-        pos_arr = np.asarray(positions, dtype=np.int32)
-        order = np.lexsort((pos_arr, owner_arr, term_ids))
-        t, d, p = term_ids[order], owner_arr[order], pos_arr[order]
-        # one posting per (term, doc); its freq is the run length
-        new_pair = np.r_[True, (t[1:] != t[:-1]) | (d[1:] != d[:-1])]
-        pair_starts = np.flatnonzero(new_pair)
-        freqs = np.diff(np.r_[pair_starts, len(t)]).astype(np.int32)
-        pair_terms = t[pair_starts]
-        pair_docs = d[pair_starts].astype(np.int32)
-        term_starts = np.flatnonzero(np.r_[True, pair_terms[1:] != pair_terms[:-1]])
-        term_ends = np.r_[term_starts[1:], len(pair_terms)]
-        pos_bounds = np.r_[pair_starts, len(t)]
-        for s, e in zip(term_starts.tolist(), term_ends.tolist(), strict=True):
-            tid = int(pair_terms[s])
-            self.post_docs[tid] = np.concatenate((self.post_docs[tid], pair_docs[s:e]))
-            self.post_freqs[tid] = np.concatenate((self.post_freqs[tid], freqs[s:e]))
-            self.post_positions[tid] = np.concatenate(
-                (self.post_positions[tid], p[pos_bounds[s] : pos_bounds[e]])
-            )
-
-    def delete(self, ords: np.ndarray) -> None:
-        lens = self.lengths.view()[ords]
-        self.doc_count -= int(np.count_nonzero(lens))
-        self.sum_ttf -= int(lens.sum())
-
-    def compact(self, keep: np.ndarray, remap: np.ndarray) -> None:
-        for tid in range(len(self.post_docs)):
-            docs, kept = _remap_sorted(self.post_docs[tid], remap)
-            freqs = self.post_freqs[tid]
-            self.post_positions[tid] = self.post_positions[tid][np.repeat(kept, freqs)]
-            self.post_freqs[tid] = freqs[kept]
-            self.post_docs[tid] = docs.astype(np.int32)
-        self.lengths.compact(keep)
-        self._norms = None
-
-    def exists(self) -> np.ndarray:
-        return self.lengths.view() > 0
-
-    def norms(self) -> np.ndarray:
-        if self._norms is None or len(self._norms) != self.lengths.n:
-            self._norms = encode_lengths(self.lengths.view())
-        return self._norms
-
-    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        tid = self.dictionary.ids.get(term)
-        if tid is None:
-            empty = np.empty(0, dtype=np.int32)
-            return empty, empty
-        return self.post_docs[tid], self.post_freqs[tid]
-
-    def positions(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(docs, offsets into positions, positions) of one term."""
-        tid = self.dictionary.ids.get(term)
-        if tid is None:
-            empty = np.empty(0, dtype=np.int32)
-            return empty, np.zeros(1, dtype=np.int64), empty
-        freqs = self.post_freqs[tid]
-        offsets = np.r_[0, np.cumsum(freqs, dtype=np.int64)]
-        return self.post_docs[tid], offsets, self.post_positions[tid]
 
 
 class NumericColumn(Column):
@@ -558,16 +379,3 @@ def _copy_multi(
     docs.view()[start:] = renamed[rank]
     for arr in values:
         arr.view()[start:] = arr.view()[hits[rank]]
-
-
-def _append_postings(postings: list[np.ndarray], term_ids: np.ndarray, owners: np.ndarray) -> None:
-    """Append (term, ordinal) pairs of one batch to sorted per-term posting arrays."""
-    if not len(term_ids):
-        return
-    order = np.lexsort((owners, term_ids))
-    t, d = term_ids[order], owners[order].astype(np.int32)
-    starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
-    ends = np.r_[starts[1:], len(t)]
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        tid = int(t[s])
-        postings[tid] = np.concatenate((postings[tid], d[s:e]))

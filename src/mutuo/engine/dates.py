@@ -92,6 +92,40 @@ def _days_in_month(year: int, month: int) -> int:
     return _DAYS[month - 1]
 
 
+def plain_utc_millis(text: str) -> int | None:
+    """Epoch millis of ``YYYY-MM-DDTHH:MM:SSZ``, the form sources mostly send, read
+    without the regex and the general parts handling; None for any other text (or an
+    invalid date), which then takes the general path of its format. Only for formats
+    whose first alternative is an ISO "optional time" parser, which reads this form
+    exactly so."""
+    if (
+        len(text) != 20
+        or text[19] != "Z"
+        or text[4] != "-"
+        or text[7] != "-"
+        or text[10] != "T"
+        or text[13] != ":"
+        or text[16] != ":"
+    ):
+        return None
+    digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    year, month, day = int(digits[0:4]), int(digits[4:6]), int(digits[6:8])
+    hour, minute, second = int(digits[8:10]), int(digits[10:12]), int(digits[12:14])
+    if not (
+        year >= 1
+        and 1 <= month <= 12
+        and 1 <= day <= _days_in_month(year, month)
+        and hour < 24
+        and minute < 60
+        and second < 60
+    ):
+        return None
+    seconds = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+    return seconds * 1000
+
+
 def _to_millis(moment: datetime) -> int:
     delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
@@ -202,14 +236,30 @@ _NAMED: dict[str, Callable[[str], int | None]] = {
 }
 
 
+# formats that read ``YYYY-MM-DDTHH:MM:SSZ`` as :func:`plain_utc_millis` does
+_ISO_OPTIONAL_TIME = frozenset(
+    ("strict_date_optional_time", "strict_date_optional_time_nanos", "date_optional_time")
+)
+
+
+def _epoch_int(value: int) -> bool:
+    """Read as epoch millis (not a year) by ``strict_date_optional_time||epoch_millis``,
+    and exactly so through ``float`` (the epoch parser's path)."""
+    return not 1000 <= value <= 9999 and -(2**53) < value < 2**53
+
+
 class DateFormat:
     """A parsed ``format`` setting: try each alternative in order."""
 
     def __init__(self, spec: str = DEFAULT_FORMAT) -> None:
         self.spec = spec
         self._parsers: list[Callable[[str], int | None]] = []
-        for name in spec.split("||"):
-            name = name.strip()
+        names = [name.strip() for name in spec.split("||")]
+        self._iso_first = names[0] in _ISO_OPTIONAL_TIME
+        # the default format reads an integer as epoch millis unless it has four digits
+        # (a year): the strict ISO parser takes no sign and exactly four year digits
+        self._int_millis = names[:2] == ["strict_date_optional_time", "epoch_millis"]
+        for name in names:
             parser = _NAMED.get(name)
             if parser is None:
                 try:
@@ -217,6 +267,15 @@ class DateFormat:
                 except ValueError as exc:
                     raise ValueError(f"Invalid format: [{spec}]: {exc}") from None
             self._parsers.append(parser)
+
+    def quick(self, value: object) -> int | None:
+        """Epoch millis of the values most documents hold (plain UTC ISO text, integers
+        as epoch millis), exactly as :meth:`parse` reads them; None: use :meth:`parse`."""
+        if type(value) is str:
+            return plain_utc_millis(value) if self._iso_first else None
+        if type(value) is int and self._int_millis and _epoch_int(value):
+            return value
+        return None
 
     def parse(self, value: object) -> int:
         """Epoch millis of a document or query value; raises ValueError when none fits.
@@ -226,6 +285,9 @@ class DateFormat:
         format a four-digit number is a year, since ``strict_date_optional_time`` comes
         first).
         """
+        millis = self.quick(value)
+        if millis is not None:
+            return millis
         if isinstance(value, bool):
             raise ValueError(f"failed to parse date field [{value}]")
         text = str(value)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import copy
 import difflib
-import math
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,6 +28,7 @@ from .errors import (
     RoutingMissingError,
 )
 from .index import PRIMARY_TERM, Index, Versioning
+from .partial_update import Reuse, merge_patch, reusable_members, same_json
 from .source_filter import filter_source
 from .store import DocRow
 from .stored_source import StoredSource, rebuild, split
@@ -42,10 +42,10 @@ def auto_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode()[:20]
 
 
-def parse_source(raw: bytes) -> Any:
+def parse_source(raw: bytes, loads: codec.Loads = codec.loads) -> Any:
     """A document body as sent; unparseable JSON fails the way indexing it fails."""
     try:
-        return codec.loads(raw)
+        return loads(raw)
     except JsonParseError as err:
         raise MapperParsingError("failed to parse", caused_by=err) from None
 
@@ -67,101 +67,6 @@ def check_pipeline(index: Index, requested: str | None) -> None:
             raise IllegalArgumentError(f"pipeline with id [{name}] does not exist")
 
 
-_ABSENT = object()
-_PLAIN = frozenset((str, int, float, bool, type(None)))
-
-
-def same_json(a: Any, b: Any, ordered: bool = True) -> bool:
-    """Equal, with the same JSON types all the way down, as OpenSearch compares sources:
-    ``1``, ``1.0`` and ``true`` are equal in Python but index differently, and so do
-    ``0.0`` and ``-0.0``. ``ordered``: objects must also list their keys in the same order
-    (the order values of one field are indexed in)."""
-    kind = type(a)
-    if kind is not type(b):
-        return False
-    if kind is float:
-        return bool(a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)))
-    if kind is dict:
-        if (list(a) != list(b)) if ordered else (a.keys() != b.keys()):
-            return False
-        return all(same_json(a[k], b[k], ordered) for k in a)
-    if kind is not list:
-        return bool(a == b)
-    if len(a) != len(b) or a != b:
-        return False
-    kinds = set(map(type, a))
-    if len(kinds) == 1 and kinds == set(map(type, b)) and kinds <= _PLAIN:
-        if float not in kinds or 0.0 not in a:  # one plain type on both sides, no zeros
-            return True
-    elif list(map(type, a)) != list(map(type, b)):
-        return False
-    return all(same_json(x, y, ordered) for x, y in zip(a, b, strict=True))
-
-
-def reusable_members(
-    index: Index,
-    doc_id: str,
-    seq_no: int,
-    current: dict[str, Any],
-    merged: dict[str, Any],
-    kept: tuple[str, ...] = (),
-) -> tuple[int, frozenset[str], tuple[str, ...]] | None:
-    """What a partial update need not parse again: (the ordinal holding the document as
-    written at ``seq_no``, the top-level members whose value did not change, the fields
-    they fill), or None.
-
-    Each such member is indexed as the ordinal has it (``Shard`` copies its column
-    entries): the same value under the same mapping version indexes the same. Only
-    members that alone fill their fields qualify (``Mapping.member_fields``), and none
-    when a member name is dotted (it could fill another member's fields). ``kept``:
-    members left out of ``current`` and ``merged`` that the update does not change (cut
-    vectors); None unless every one of them can be reused."""
-    if "." in "\n".join(merged):  # (a dotted member name)
-        return None
-    mapping = index.mapping
-    ordinal = index.shard.reusable(doc_id, seq_no, mapping.version)
-    if ordinal is None:
-        return None
-    keys: list[str] = list(kept)
-    paths: list[str] = []
-    member_fields = mapping.member_fields
-    for key in kept:
-        fields = member_fields(key)
-        if fields is None:
-            return None
-        paths.extend(fields)
-    get = current.get
-    for key, value in merged.items():
-        old = get(key, _ABSENT)
-        if value is not old:  # (else a member the patch did not name: the stored value)
-            kind = type(value)
-            if kind is not type(old):
-                continue
-            if kind is str or kind is int or kind is bool:  # most members: a plain value
-                if value != old:
-                    continue
-            elif not same_json(value, old):
-                continue
-        fields = member_fields(key)
-        if fields is not None:
-            keys.append(key)
-            paths += fields
-    if not keys:
-        return None
-    return ordinal, frozenset(keys), tuple(paths)
-
-
-def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """Partial-update merge: objects merge key by key, everything else is replaced."""
-    out = {**base, **patch}
-    for key, value in patch.items():
-        if isinstance(value, dict):
-            current = base.get(key)
-            if isinstance(current, dict):
-                out[key] = deep_merge(current, value)
-    return out
-
-
 class WriteBatch:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -170,6 +75,10 @@ class WriteBatch:
         self.indices: dict[str, Index] = {}
         self.mapping_changed: set[str] = set()
         self.stored: dict[tuple[str, str], StoredSource] = {}  # (index, id) -> prefetched
+        # per index, what its settings give (they cannot change while a batch runs): the
+        # _shards header, and whether the write blocks let documents be written
+        self._shards: dict[str, dict[str, int]] = {}
+        self._writable: set[str] = set()
 
     # -- operations ------------------------------------------------------------------
 
@@ -180,17 +89,9 @@ class WriteBatch:
         source: Any,
         v: Versioning,
         raw: bytes | None = None,
-        replaced: StoredSource | None = None,
-        reuse: tuple[int, frozenset[str], tuple[str, ...]] | None = None,
-        kept: StoredSource | None = None,
     ) -> dict[str, Any]:
-        """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``;
-        ``replaced``, the stored source this write overwrites when the caller has just
-        read it from the store (searches keep seeing it until the next refresh);
-        ``reuse``, members indexed as an earlier ordinal has them (:func:`reusable_members`);
-        ``kept``, the stored form when the caller made it (``source`` then leaves out the
-        cut vectors, which ``reuse`` names)."""
-        index.check_write_block()
+        """Index ``source``; ``raw`` is its JSON exactly as sent, stored as ``_source``."""
+        self._check_writable(index)
         if doc_id is None:
             if v.version_type != "internal" or v.if_seq_no is not None:
                 raise ActionRequestValidationError(
@@ -214,7 +115,7 @@ class WriteBatch:
         version = index.check(doc_id, v)
         state = index.current(doc_id)
         created = state is None or state.deleted
-        return self._record(index, doc_id, version, created, source, v, raw, replaced, reuse, kept)
+        return self._record(index, doc_id, version, created, source, v, raw, None, None, None)
 
     def _record(
         self,
@@ -226,15 +127,19 @@ class WriteBatch:
         v: Versioning,
         raw: bytes | None,
         replaced: StoredSource | None,
-        reuse: tuple[int, frozenset[str], tuple[str, ...]] | None,
+        reuse: Reuse | None,
         kept: StoredSource | None,
     ) -> dict[str, Any]:
-        """Parse and record a checked write (see :meth:`index`)."""
+        """Parse and record a checked write: ``raw``, the source's JSON as sent;
+        ``replaced``, the stored source this write overwrites when the caller has just
+        read it from the store (searches keep seeing it until the next refresh);
+        ``reuse``, members indexed as an earlier ordinal has them (:func:`reusable_members`);
+        ``kept``, the stored form when the caller made it (``source`` then leaves out the
+        cut vectors, which ``reuse`` names)."""
         if reuse is None:
             parsed = self._parse(index, source, doc_id)
         else:
-            rest = {k: value for k, value in source.items() if k not in reuse[1]}
-            parsed = self._parse(index, rest, doc_id)
+            parsed = self._parse(index, {k: source[k] for k in reuse.plan.parsed}, doc_id)
         if not index.mapping.source_enabled:
             stored = StoredSource(b"{}")
         elif kept is not None:
@@ -248,7 +153,7 @@ class WriteBatch:
             parsed,
             v.routing,
             replaced,
-            None if reuse is None else (reuse[0], reuse[2]),
+            None if reuse is None else (reuse.ordinal, reuse.plan.fields),
         )
         self._add(index, row)
         return self._result(
@@ -279,7 +184,7 @@ class WriteBatch:
     ) -> dict[str, Any]:
         """A partial update (``doc``), or an upsert when the document does not exist."""
         check_update_body(body)
-        index.check_write_block()
+        self._check_writable(index)
         if v.version_type != "internal":
             raise ActionRequestValidationError(
                 f"version type [{v.version_type}] is not supported by the update API"
@@ -305,9 +210,12 @@ class WriteBatch:
         view = self._current_source(index, doc_id)
         if any(m.name in patch for m in view.members):
             view = view.whole(index)  # the patch names a cut vector: merge the whole source
-        merged = deep_merge(view.current, patch)
-        # Python's == first: it is looser than JSON equality, so most changes stop there
-        unchanged = merged == view.current and same_json(merged, view.current, ordered=False)
+        merged, changed = merge_patch(view.current, patch)
+        # members that changed may still be equal up to the order of nested keys (Python's
+        # == first: it is looser than JSON equality, so most changes stop there)
+        unchanged = not changed or (
+            merged == view.current and same_json(merged, view.current, ordered=False)
+        )
         if body.get("detect_noop", True) and unchanged:
             noop = {
                 "_index": index.name,
@@ -321,12 +229,12 @@ class WriteBatch:
             }
             return self._with_get(noop, lambda: view.whole(index).current, source_spec)
         names = tuple(m.name for m in view.members)
-        reuse = reusable_members(index, doc_id, state.seq_no, view.current, merged, names)
+        reuse = reusable_members(index, doc_id, state.seq_no, merged, changed, names)
         kept = None if reuse is None else view.kept(merged)
         if names and kept is None:  # the cut vectors must be indexed again: merge it whole
             view = view.whole(index)
-            merged = deep_merge(view.current, patch)
-            reuse = reusable_members(index, doc_id, state.seq_no, view.current, merged)
+            merged, changed = merge_patch(view.current, patch)
+            reuse = reusable_members(index, doc_id, state.seq_no, merged, changed)
         check_routing(index, doc_id, guard)
         result = self._record(
             index, doc_id, version, False, merged, guard, None, view.stored, reuse, kept
@@ -397,19 +305,26 @@ class WriteBatch:
             self.rows.setdefault(index.name, [])
         return parsed
 
+    def _check_writable(self, index: Index) -> None:
+        if index.name not in self._writable:
+            index.check_write_block()
+            self._writable.add(index.name)
+
     def _add(self, index: Index, row: DocRow) -> None:
         self.indices[index.name] = index
         self.rows.setdefault(index.name, []).append(row)
         self.latest[(index.name, row.id)] = row
 
-    @staticmethod
-    def _result(index: Index, row: DocRow, result: str, status: int) -> dict[str, Any]:
+    def _result(self, index: Index, row: DocRow, result: str, status: int) -> dict[str, Any]:
+        shards = self._shards.get(index.name)
+        if shards is None:
+            shards = self._shards[index.name] = index.shards_header()
         return {
             "_index": index.name,
             "_id": row.id,
             "_version": row.version,
             "result": result,
-            "_shards": index.shards_header(),
+            "_shards": shards,  # one dict for the batch's results: nothing changes it
             "_seq_no": row.seq_no,
             "_primary_term": row.primary_term,
             "status": status,
@@ -449,6 +364,8 @@ class SourceView:
     """The current source of a document being updated: ``current``, its parsed members
     without the cut vectors (``members``) unless :meth:`whole` put them back; ``stored``,
     what the store holds, when that is what the update replaces."""
+
+    __slots__ = ("current", "doc_id", "held", "members", "stored")
 
     def __init__(self, doc_id: str, held: StoredSource, stored: StoredSource | None) -> None:
         self.doc_id = doc_id

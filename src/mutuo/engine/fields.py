@@ -294,6 +294,9 @@ def _fast_converter(mapper: FieldMapper) -> Callable[[Any], Any] | None:
             return lambda v: v if type(v) is str else _SLOW
         limit = int(limit)
         return lambda v: (v if len(v) <= limit else None) if type(v) is str else _SLOW
+    if kind == DATE:
+        quick = mapper.date_format.quick
+        return lambda v: _SLOW if (millis := quick(v)) is None else millis
     if kind != NUMBER or params.get("ignore_malformed"):
         return None
     if mapper.type in INTEGER_RANGES:

@@ -38,14 +38,14 @@ _SCALARS = (str, int, float, bool)
 # that cannot be written at all: always the general path
 _SPECIAL_KINDS = (VECTOR, GEO_POINT, "alias")
 _OBJECT_KEYS = {"type", "properties", "dynamic", "enabled"}
-# kinds whose indexed entries of a document can be read back from their column (a text
-# column keeps postings only, no per-document terms)
-_READ_BACK_KINDS = ("keyword", "number", "date", "boolean", GEO_POINT, VECTOR)
+# kinds whose indexed entries of a document can be copied from one ordinal to another
+# (Column.copy_batch; a text column keeps each document's tokens for it)
+_COPYABLE_KINDS = ("keyword", "text", "number", "date", "boolean", GEO_POINT, VECTOR)
 _VERSIONS = itertools.count(1)  # every definition a process builds gets its own number
 _UNKNOWN: Any = object()  # (not in a cache)
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedDocument:
     """``path -> values`` of one document, ready for the columns."""
 
@@ -140,9 +140,9 @@ class Mapping:
 
     def member_fields(self, key: str) -> tuple[str, ...] | None:
         """The concrete fields a top-level ``_source`` member alone fills, when all of
-        them can be read back from their columns; None when it cannot be reused that way
-        (text, aliases, unmapped or dotted keys, and any mapping with ``copy_to``, whose
-        targets gather values from several members)."""
+        them can be copied from one ordinal to another in their columns; None when it
+        cannot be reused that way (aliases, unmapped or dotted keys, and any mapping with
+        ``copy_to``, whose targets gather values from several members)."""
         found = self._members.get(key, _UNKNOWN)
         if found is not _UNKNOWN:
             return found
@@ -152,7 +152,7 @@ class Mapping:
             if mapper is not None or key in self.objects:
                 prefix = key + "."
                 owned = [m for p, m in self.fields.items() if p == key or p.startswith(prefix)]
-                if all(m.kind in _READ_BACK_KINDS for m in owned):
+                if all(m.kind in _COPYABLE_KINDS for m in owned):
                     paths = tuple(m.path for m in owned)
         self._members[key] = paths
         return paths

@@ -166,15 +166,11 @@ class Shard:
         for path, (news, olds) in _by_field(reused, self.columns).items():
             source = self.columns[path]
             source.resize(maxdoc)
-            entry = by_field.get(path)
+            entry = by_field.pop(path, None)
             if entry is None:
                 source.copy_batch(news, olds)
-                continue
-            # the field also has parsed values in this refresh: one add, in ordinal order
-            ords = entry[0] + news.tolist()
-            vals = entry[1] + source.values_at(olds)
-            order = sorted(range(len(ords)), key=ords.__getitem__)
-            by_field[path] = ([ords[i] for i in order], [vals[i] for i in order])
+            else:  # the field also has parsed values in this refresh
+                source.add_and_copy_batch(entry[0], entry[1], news, olds)
         for path, (ords, vals) in by_field.items():
             column = self.column(path, create=True)
             if column is None:

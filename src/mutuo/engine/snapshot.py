@@ -27,7 +27,9 @@ from .index import Index
 
 log = logging.getLogger("mutuo.engine.snapshot")
 
-FORMAT = 1
+# 2: text columns keep a forward index (and posting lists their own class): a format-1
+# snapshot is not read, the index is rebuilt from the store once
+FORMAT = 2
 
 
 def path_for(root: Path, uuid: str) -> Path:

@@ -9,7 +9,9 @@ returns it. That is the whole app-backend protocol, in any language:
    ``{"id": "mutuo-recommend", "params": {"viewer_id": <id>, "viewer": <_source>, "size": 20}}``.
 
 Template parameters are data: strings are JSON-escaped by mustache, so no parameter can add
-a query clause.
+a query clause. ``recommend_request`` also passes ``distance_split`` (derived from the
+viewer, :func:`distance_split`): the template then renders fewer distance clauses; a caller
+that leaves it out gets the same hits.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import MutuoError
+from ..sync.derive import DISTANCE_STEPS_KM
 
 PROFILES = "profiles"
 RECOMMEND_TEMPLATE = "mutuo-recommend"
@@ -81,6 +84,30 @@ def check_size(size: int, options: RankingOptions) -> None:
         )
 
 
+def distance_split(viewer: dict[str, Any]) -> dict[str, list[int]] | None:
+    """The distance steps that need a ``geo_distance`` clause for this viewer, and the others.
+
+    The hard filter keeps a member when the distance is within the viewer's limit and within
+    the member's own step. A step at or above the viewer's limit is implied by the viewer's
+    clause, so ``far_km`` members pass on their step alone (one ``terms`` clause) and only
+    ``near_km`` steps need their own distance clause: about half of the dozen steps' clauses
+    (each a ``bool``, a ``term`` and a ``geo_distance``, in each of the four copies of the
+    hard filter) are neither rendered, nor parsed, nor run. None (every step gets its
+    clause) when the viewer has no numeric limit or no location: then the viewer's clause
+    does not bound the distance.
+
+    >>> distance_split({"max_distance_step_km": 25, "location": {"lat": 0, "lon": 0}})
+    {'near_km': [1, 2, 5, 10], 'far_km': [25, 50, 100, 200, 500, 1000, 2500, 20040]}
+    """
+    limit = viewer.get("max_distance_step_km")
+    if not isinstance(limit, int | float) or isinstance(limit, bool) or not viewer.get("location"):
+        return None
+    return {
+        "near_km": [s for s in DISTANCE_STEPS_KM if s < limit],
+        "far_km": [s for s in DISTANCE_STEPS_KM if s >= limit],
+    }
+
+
 def recommend_request(
     viewer_id: str,
     viewer: dict[str, Any],
@@ -94,6 +121,9 @@ def recommend_request(
     params: dict[str, Any] = {"viewer_id": viewer_id, "viewer": viewer, "size": size}
     if log_features:
         params["log_features"] = True
+    split = distance_split(viewer)
+    if split is not None:
+        params["distance_split"] = split
     return {"id": RECOMMEND_TEMPLATE, "params": {**params, **options.params()}}
 
 

@@ -41,13 +41,15 @@ def whole(
 def partial(
     mapping: SyncMapping,
     doc: MappedDoc,
+    fields: dict[str, Any],
     batch: PreparedBatch,
     indexed_hash: str | None,
     now_ms: int,
 ) -> dict[str, Any]:
-    """The sync's own fields (None clears one the source dropped); the vector only when
-    the text differs from the one the indexed vector was computed from."""
-    body = dict(doc.fields)
+    """``fields`` (the sync's own fields that changed, a fresh dict: None clears one the
+    source dropped) with the bookkeeping; the vector only when the text differs from the
+    one the indexed vector was computed from."""
+    body = fields
     body.update(bookkeeping(mapping, doc, now_ms))
     embedding = mapping.embedding
     h = batch.hashes.get(doc.doc_id)

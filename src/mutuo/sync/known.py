@@ -8,10 +8,15 @@ between (409) the entry is dropped and the document read again. A decision *not*
 write (a stale change, a delete of an absent document) is never taken on a guess: the
 sink reads those documents first.
 
+An entry also holds the fingerprint of the owned fields that write left in the document
+(:mod:`.trimmed`), so the next update sends only the fields that changed since.
+
 With a path, entries also live in SQLite beside the checkpoint (:meth:`flush` runs just
 before each checkpoint), so a restarted worker still knows the documents it wrote
 instead of reading each one again. Entries are kept per concrete index (its uuid): after
-an alias moves to another index, the old entries are never used.
+an alias moves to another index, the old entries are never used. A state file from before
+fingerprints gains their column on open; its entries have none (their next update is
+sent whole).
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ from pathlib import Path
 from .state_db import open_state_db
 
 _CHUNK = 500
+_INSERT = (
+    "INSERT OR REPLACE INTO known (scope, id, exists_, seq_no, primary_term, version, text_hash, "
+    "written) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +46,7 @@ class Current:
     primary_term: int = 0
     version: int | None = None  # the source version the document was written from
     text_hash: str | None = None
+    written: bytes | None = None  # the owned fields' fingerprint (:mod:`.trimmed`), if known
 
 
 class KnownDocs:
@@ -52,8 +62,10 @@ class KnownDocs:
                 path,
                 "CREATE TABLE IF NOT EXISTS known (scope TEXT NOT NULL, id TEXT NOT NULL, "
                 "exists_ INTEGER NOT NULL, seq_no INTEGER NOT NULL, primary_term INTEGER NOT "
-                "NULL, version INTEGER, text_hash TEXT, PRIMARY KEY (scope, id)) WITHOUT ROWID",
+                "NULL, version INTEGER, text_hash TEXT, written BLOB, PRIMARY KEY (scope, id)) "
+                "WITHOUT ROWID",
             )
+            _add_written_column(self._db)
 
     @property
     def persistent(self) -> bool:
@@ -113,13 +125,22 @@ class KnownDocs:
                 return
             scope = self._scope
             rows = [
-                (scope, i, int(c.exists), c.seq_no, c.primary_term, c.version, c.text_hash)
+                (
+                    scope,
+                    i,
+                    int(c.exists),
+                    c.seq_no,
+                    c.primary_term,
+                    c.version,
+                    c.text_hash,
+                    c.written,
+                )
                 for i, c in self._pending.items()
                 if c is not None
             ]
             gone = [(scope, i) for i, c in self._pending.items() if c is None]
             self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO known VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(_INSERT, rows)
             self._db.executemany("DELETE FROM known WHERE scope = ? AND id = ?", gone)
             self._db.execute("COMMIT")
             self._pending.clear()
@@ -134,12 +155,12 @@ class KnownDocs:
         for start in range(0, len(doc_ids), _CHUNK):
             chunk = doc_ids[start : start + _CHUNK]
             rows = self._db.execute(
-                "SELECT id, exists_, seq_no, primary_term, version, text_hash FROM known "
+                "SELECT id, exists_, seq_no, primary_term, version, text_hash, written FROM known "
                 f"WHERE scope = ? AND id IN ({','.join('?' * len(chunk))})",
                 (self._scope, *chunk),
             )
-            for doc_id, exists, seq_no, term, version, text_hash in rows:
-                yield doc_id, Current(bool(exists), seq_no, term, version, text_hash)
+            for doc_id, exists, seq_no, term, version, text_hash, written in rows:
+                yield doc_id, Current(bool(exists), seq_no, term, version, text_hash, written)
 
     def _remember(self, doc_id: str, current: Current) -> Current:
         self._docs[doc_id] = current
@@ -147,3 +168,10 @@ class KnownDocs:
         if len(self._docs) > self._limit:
             self._docs.popitem(last=False)
         return current
+
+
+def _add_written_column(db: sqlite3.Connection) -> None:
+    """Migrate a state file from before fingerprints: its rows get none (sent whole next)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(known)")}
+    if "written" not in columns:
+        db.execute("ALTER TABLE known ADD COLUMN written BLOB")

@@ -12,8 +12,9 @@ Two write modes (``target.write`` in the sync mapping):
   last write of that document returned: :mod:`.known`), skips changes not newer than
   the indexed version (read, never guessed), and writes with
   ``if_seq_no``/``if_primary_term``: a
-  partial ``update`` of the sync's own fields (the vector only when the text changed), a
-  ``create`` for a new member, a ``delete``. A 409 means another writer got in between:
+  partial ``update`` of the sync's own fields that changed since its last write of the
+  document (:mod:`.trimmed`; the vector only when the text changed), a ``create`` for a
+  new member, a ``delete``. A 409 means another writer got in between:
   the sink reads again and retries, so neither writer's update is lost.
 
 Items that fail with 429/5xx or an index write block are retried with exponential
@@ -36,7 +37,7 @@ import orjson
 from opensearchpy import NotFoundError, OpenSearch
 
 from ..errors import MutuoError
-from . import bodies
+from . import bodies, trimmed
 from .config import SyncMapping
 from .known import Current, KnownDocs
 from .mapping import MappedDoc
@@ -68,6 +69,7 @@ class WriteOutcome:
     conflicts: int = 0  # merge mode: another writer got in between; read again and retried
     requests: int = 0
     took_ms: int = 0  # what the engine reports it spent on the bulks ("took")
+    body_bytes: int = 0  # the bulk bodies sent (trimmed updates keep them small)
     read_seconds: float = 0.0  # merge mode: reading targets' versions (_mget)
     dead: list[DeadLetter] = field(default_factory=list)
 
@@ -148,7 +150,7 @@ class Sink:
     ) -> tuple[list[MappedDoc], bool]:
         if self._target is None and self.known.persistent:
             self._scope_known()
-        actions, sent = self._merge_actions(docs, batch, out)
+        actions, sent, fingerprints = self._merge_actions(docs, batch, out)
         if not actions:
             return [], False
         retry: list[MappedDoc] = []
@@ -158,7 +160,7 @@ class Sink:
             "error" not in i and i.get("_index") != self._target for _op, i in items
         ):
             self._scope_known()  # the alias moved: what was known describes another index
-        for doc, (_op, item) in zip(sent, items, strict=True):
+        for doc, fingerprint, (_op, item) in zip(sent, fingerprints, items, strict=True):
             if "error" in item or item.get("status", 500) >= 300:
                 self.known.forget(doc.doc_id)
             if item.get("status") == 409:
@@ -167,16 +169,17 @@ class Sink:
             elif "error" not in item:
                 out.deleted += doc.delete
                 out.indexed += not doc.delete
-                self._learn(doc, item, batch)
+                self._learn(doc, item, batch, fingerprint)
             else:
                 transient |= self._failed(doc, item, retry, out)
         return retry, transient
 
     def _merge_actions(
         self, docs: list[MappedDoc], batch: PreparedBatch, out: WriteOutcome
-    ) -> tuple[list[Any], list[MappedDoc]]:
+    ) -> tuple[list[Any], list[MappedDoc], list[bytes | None]]:
         """The conditional writes for the documents that need one (stale changes and
-        deletes of absent documents need none)."""
+        deletes of absent documents need none), and the fingerprint of each written
+        document's owned fields."""
         current = self._current(docs, out)
         batch.load_vectors(
             h
@@ -186,6 +189,7 @@ class Sink:
         now_ms = int(time.time() * 1000)
         actions: list[Any] = []
         sent: list[MappedDoc] = []
+        fingerprints: list[bytes | None] = []
         for doc in docs:
             cur = current[doc.doc_id]
             skip = _skip(doc, cur)
@@ -195,6 +199,7 @@ class Sink:
             if skip == "stale":
                 out.stale += 1
                 continue
+            fingerprint = None if doc.delete else trimmed.fingerprint(doc.fields)
             if not cur.exists:
                 body = bodies.whole(self.mapping, doc, batch, now_ms)
                 actions += [{"create": bodies.meta(self.mapping, doc.doc_id)}, body]
@@ -204,19 +209,22 @@ class Sink:
                 if doc.delete:
                     actions.append({"delete": meta})
                 else:
-                    body = {"doc": bodies.partial(self.mapping, doc, batch, cur.text_hash, now_ms)}
-                    actions += [{"update": meta}, body]
+                    fields = trimmed.changed_fields(doc.fields, fingerprint, cur.written)
+                    body = bodies.partial(self.mapping, doc, fields, batch, cur.text_hash, now_ms)
+                    actions += [{"update": meta}, {"doc": body}]
             sent.append(doc)
-        return actions, sent
+            fingerprints.append(fingerprint)
+        return actions, sent, fingerprints
 
-    def _learn(self, doc: MappedDoc, item: dict[str, Any], batch: PreparedBatch) -> None:
+    def _learn(
+        self, doc: MappedDoc, item: dict[str, Any], batch: PreparedBatch, written: bytes | None
+    ) -> None:
         if doc.delete:
             self.known.put(doc.doc_id, Current(False))
             return
         h = batch.hashes.get(doc.doc_id) if self.mapping.embedding else None
-        self.known.put(
-            doc.doc_id, Current(True, item["_seq_no"], item["_primary_term"], doc.version, h)
-        )
+        seq_no, term = item["_seq_no"], item["_primary_term"]
+        self.known.put(doc.doc_id, Current(True, seq_no, term, doc.version, h, written))
 
     def _current(self, docs: list[MappedDoc], out: WriteOutcome) -> dict[str, Current]:
         """Each target as the index holds it: from the last write's response when the sink
@@ -309,6 +317,7 @@ class Sink:
     def _bulk(self, actions: list[Any], refresh: bool, out: WriteOutcome) -> list[Item]:
         out.requests += 1
         body = self._ndjson(actions)
+        out.body_bytes += len(body)
         response = self._request(
             lambda: self.client.bulk(body=body, refresh="true" if refresh else "false")
         )

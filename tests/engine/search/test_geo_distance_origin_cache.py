@@ -7,7 +7,11 @@ moved or deleted documents) must not serve the old distances.
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import numpy as np
+import pytest
 from opensearchpy import OpenSearch
 
 import mutuo
@@ -61,3 +65,44 @@ def test_refresh_drops_cached_distances(memory_client: OpenSearch) -> None:
     assert _ids(memory_client, "5km", *origin) == {"near", "3"}
     memory_client.delete(index="places", id="near", refresh=True)
     assert _ids(memory_client, "10km", *origin) == {"3"}
+
+
+def _rescored(client: OpenSearch, condition: dict[str, Any], lat: float, lon: float) -> Any:
+    """Hits kept by ``condition``, rescored by a ``gauss`` decay around (lat, lon) over a
+    window (the LTR ``proximity`` feature's shape and stage)."""
+    decay = {"gauss": {"location": {"origin": {"lat": lat, "lon": lon}, "scale": "50km"}}}
+    body = {
+        "query": {"bool": {"filter": [condition]}},
+        "rescore": {"window_size": 60, "query": {"rescore_query": {"function_score": decay}}},
+        "size": 60,
+        "_source": False,
+    }
+    hits = client.search(index="places", body=body)["hits"]["hits"]
+    return [(h["_id"], h["_score"]) for h in hits]
+
+
+def test_a_decay_reads_the_distances_a_filter_on_its_origin_measured(
+    memory_client: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mutuo.engine.queries import geo_distance
+
+    _load(memory_client, 400, seed=7)
+    lat, lon = 48.85, 2.35
+    kept = sorted(_ids(memory_client, "300km", lat, lon))
+    fresh = geo_distance.point_meters
+    by_decay: list[int] = []  # rows the decay measured itself
+
+    def counted(*args: Any) -> np.ndarray:
+        if any(frame.filename.endswith("decay.py") for frame in inspect.stack()):
+            by_decay.append(len(args[-1]))
+        return fresh(*args)
+
+    monkeypatch.setattr(geo_distance, "point_meters", counted)
+    alone = _rescored(memory_client, {"ids": {"values": kept}}, lat, lon)
+    assert sum(by_decay) == len(alone) == 60  # nothing measured its window before
+    by_decay.clear()
+    # a radius not asked before (the filter cache does not answer): the filter measures
+    near = {"geo_distance": {"distance": "301km", "location": {"lat": lat, "lon": lon}}}
+    together = _rescored(memory_client, near, lat, lon)
+    assert together == alone  # the same scores, to the bit
+    assert by_decay == []  # the window's distances were read back

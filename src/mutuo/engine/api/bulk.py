@@ -45,12 +45,13 @@ _META_KEYS = {
 _SOURCE_PARAMS = ("_source", "_source_includes", "_source_excludes")
 
 
-@dataclass
+@dataclass(slots=True)
 class BulkOp:
     action: str  # index | create | update | delete
     meta: dict[str, Any]
     raw: bytes | None  # the source line of index/create
     update: dict[str, Any] | None = None  # the parsed body of an update
+    parse: codec.Loads = codec.loads  # reads ``raw`` (screened with the whole body)
 
     @property
     def op_type(self) -> str:
@@ -66,9 +67,9 @@ def _malformed(line: int, expected: str, found: str) -> OpenSearchError:
     )
 
 
-def _action_line(raw: bytes, line: int) -> tuple[str, dict[str, Any]]:
+def _action_line(raw: bytes, line: int, loads: codec.Loads) -> tuple[str, dict[str, Any]]:
     try:
-        action_obj = codec.loads(raw)
+        action_obj = loads(raw)
     except JsonParseError:
         raise _malformed(line, "START_OBJECT", "VALUE_STRING") from None
     if not isinstance(action_obj, dict):
@@ -95,13 +96,13 @@ def _action_line(raw: bytes, line: int) -> tuple[str, dict[str, Any]]:
     return action, meta
 
 
-def _update_body(raw: bytes, meta: dict[str, Any]) -> dict[str, Any]:
+def _update_body(raw: bytes, meta: dict[str, Any], loads: codec.Loads) -> dict[str, Any]:
     if meta.get("version") is not None or meta.get("version_type", "internal") != "internal":
         raise IllegalArgumentError(
             "Update requests do not support versioning. Please use `if_seq_no` and "
             "`if_primary_term` instead"
         )
-    body = codec.loads_object(raw, "update request")
+    body = codec.loads_object(raw, "update request", loads)
     check_update_body(body)
     return body
 
@@ -112,6 +113,7 @@ def parse_bulk(body: bytes | None) -> list[BulkOp]:
         raise ActionRequestValidationError("no requests added")
     if not body.endswith(b"\n"):
         raise IllegalArgumentError("The bulk request must be terminated by a newline [\\n]")
+    loads = codec.loader(body)
     lines = body.split(b"\n")
     ops: list[BulkOp] = []
     i = 0
@@ -120,7 +122,7 @@ def parse_bulk(body: bytes | None) -> list[BulkOp]:
         i += 1
         if not raw.strip():
             continue
-        action, meta = _action_line(raw, line_no)
+        action, meta = _action_line(raw, line_no, loads)
         if action == "delete":
             ops.append(BulkOp(action, meta, None))
             continue
@@ -131,9 +133,9 @@ def parse_bulk(body: bytes | None) -> list[BulkOp]:
         source = lines[i].strip()
         i += 1
         if action == "update":
-            ops.append(BulkOp(action, meta, None, _update_body(source, meta)))
+            ops.append(BulkOp(action, meta, None, _update_body(source, meta, loads)))
         else:
-            ops.append(BulkOp(action, meta, source))
+            ops.append(BulkOp(action, meta, source, parse=loads))
     return ops
 
 
@@ -149,6 +151,7 @@ class _BulkRun:
         self.default_require_alias = req.flag("require_alias")
         self.default_pipeline = req.params.get("pipeline")
         self._resolved: dict[tuple[str, bool, bool], Index] = {}
+        self._has_source_params = any(k in req.params for k in _SOURCE_PARAMS)
 
     def create_missing_indices(self, ops: list[BulkOp]) -> None:
         """Auto-create the indices that writes name before any item runs, as OpenSearch's
@@ -207,7 +210,7 @@ class _BulkRun:
         if op.action in ("index", "create"):
             assert op.raw is not None
             check_pipeline(index, op.meta.get("pipeline", self.default_pipeline))
-            source = parse_source(op.raw)
+            source = parse_source(op.raw, op.parse)
             return self.batch.index(index, doc_id, source, versioning, raw=op.raw)
         if not doc_id:
             raise ActionRequestValidationError("id is missing")
@@ -235,7 +238,7 @@ class _BulkRun:
             return parse_spec(op.meta["_source"])
         if "_source" in op.update:
             return parse_spec(op.update["_source"])
-        if any(k in self.req.params for k in _SOURCE_PARAMS):
+        if self._has_source_params:
             return from_params(self.req.params)
         return None
 

@@ -145,25 +145,13 @@ class GeoDistance(Query):
 
     def _known(self, ctx: SearchContext) -> np.ndarray:
         """This request's distances from the origin by ordinal (NaN: not computed)."""
-        key = ("geo_distance_meters", self.field_path(ctx), self.lat, self.lon)
-        known = ctx.request_cache.get(key)
-        if known is None:
-            known = ctx.request_cache[key] = np.full(ctx.maxdoc, np.nan)
-        return known
+        return known_meters(ctx, self.field_path(ctx), self.lat, self.lon)
 
     def _meters(self, ctx: SearchContext, column: GeoColumn, rows: np.ndarray) -> np.ndarray:
         """Distances of ``rows``' first points from the origin, each computed once per
         request: the hard filter asks one origin a dozen radii (the viewer's own limit,
         then each member's distance step) about the documents the first one kept."""
-        known = self._known(ctx)
-        meters = known[rows]
-        missing = np.isnan(meters)
-        if missing.any():
-            fresh = rows[missing]
-            computed = point_meters(ctx, column, self.field_path(ctx), self.lat, self.lon, fresh)
-            known[fresh] = computed
-            meters[missing] = computed
-        return meters
+        return request_meters(ctx, column, self.field_path(ctx), self.lat, self.lon, rows)
 
     def _other_points_within(self, column: GeoColumn) -> np.ndarray:
         """Documents with a further point (multi-valued) within the distance."""
@@ -210,6 +198,35 @@ class GeoDistance(Query):
 
     def lucene_string(self) -> str:
         return f"{self.field}:{self.field} latitude={self.lat} longitude={self.lon} distance={self.meters}"
+
+
+def known_meters(ctx: SearchContext, path: str, lat: float, lon: float) -> np.ndarray:
+    """This request's distances of first points from (lat, lon), by ordinal (NaN: not
+    computed yet)."""
+    key = ("geo_distance_meters", path, lat, lon)
+    known = ctx.request_cache.get(key)
+    if known is None:
+        known = ctx.request_cache[key] = np.full(ctx.maxdoc, np.nan)
+    return known
+
+
+def request_meters(
+    ctx: SearchContext, column: GeoColumn, path: str, lat: float, lon: float, rows: np.ndarray
+) -> np.ndarray:
+    """Distances of ``rows``' first points from (lat, lon), each computed once per request
+    for every query that asks about that origin: the hard filter's clauses around the
+    viewer, then the LTR ``proximity`` decay over the rescore window (whose documents
+    the filter measured already). A distance is elementwise
+    (:func:`..docvalues.point_meters`), so one read back is the one computed again."""
+    known = known_meters(ctx, path, lat, lon)
+    meters = known[rows]
+    missing = np.isnan(meters)
+    if missing.any():
+        fresh = rows[missing]
+        computed = point_meters(ctx, column, path, lat, lon, fresh)
+        known[fresh] = computed
+        meters[missing] = computed
+    return meters
 
 
 def _live_domain_ordinals(ctx: SearchContext) -> np.ndarray:

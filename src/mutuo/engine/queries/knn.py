@@ -36,22 +36,9 @@ from ..vector_spaces import exact_scores, raw_values, scores_from_raw, top_k, wi
 from ..vectors import DEFAULT_EF_SEARCH, FieldGraph, graphs_of, knn_enabled
 from . import Matches, Query, parse_query, register
 from .knn_explain import ANN, explain_knn
+from .knn_options import K_MAX, KEYS, check_rescore, method_parameters, number, query_vector
 
-K_MAX = 10_000
 MAX_DISTANCE_COMPUTATIONS = 2_048_000
-_KEYS = {
-    "vector",
-    "k",
-    "filter",
-    "min_score",
-    "max_distance",
-    "method_parameters",
-    "rescore",
-    "expand_nested_docs",
-    "ignore_unmapped",
-    "boost",
-    "_name",
-}
 
 
 @register("knn")
@@ -87,33 +74,33 @@ class Knn(Query):
             )
         ((field, spec),) = body.items()
         if not isinstance(spec, dict):
-            return cls(field, _vector(spec))
+            return cls(field, query_vector(spec))
         for key in spec:
-            if key not in _KEYS:
+            if key not in KEYS:
                 raise XContentParseError(f"[knn] unknown field [{key}]")
-        query = cls(field, _vector(spec.get("vector")))
+        query = cls(field, query_vector(spec.get("vector")))
         query._read_options(spec)
         query._validate()
         return query
 
     def _read_options(self, spec: dict[str, Any]) -> None:
-        self.k = _number(spec, "k", int)
-        self.min_score = _number(spec, "min_score", float)
-        self.max_distance = _number(spec, "max_distance", float)
+        self.k = number(spec, "k", int)
+        self.min_score = number(spec, "min_score", float)
+        self.max_distance = number(spec, "max_distance", float)
         if "boost" in spec:
             self.boost = float(spec["boost"])
         if "_name" in spec:
             self.query_name = str(spec["_name"])
         if spec.get("filter") is not None:
             self.filter = parse_query(spec["filter"], "filter")
-        self.ef_search = _method_parameters(spec.get("method_parameters"))
+        self.ef_search = method_parameters(spec.get("method_parameters"))
         self.ignore_unmapped = bool(spec.get("ignore_unmapped", False))
         if spec.get("expand_nested_docs"):
             raise IllegalArgumentError(
                 "[knn] [expand_nested_docs] needs nested fields, which the embedded engine does "
                 "not support"
             )
-        _check_rescore(spec.get("rescore"), self)
+        check_rescore(spec.get("rescore"), self.max_distance, self.min_score)
 
     def _validate(self) -> None:
         given = [v is not None for v in (self.k, self.min_score, self.max_distance)]
@@ -165,7 +152,9 @@ class Knn(Query):
         if self.k is None:
             graph = _graph_of(ctx, mapper.path)
             candidates = self._candidates(ctx, column)
-            ords, scores = self._radial(ctx, column, candidates, spec.space_type, graph)
+            ords, scores = self._radial(
+                ctx, mapper.path, column, candidates, spec.space_type, graph
+            )
         else:
             ords, scores = self._top_k(ctx, mapper.path, column, spec.space_type)
         if boost != 1.0:
@@ -215,7 +204,7 @@ class Knn(Query):
         threshold = settings_mod.get_int(settings, "index.knn.advanced.approximate_threshold", 0)
         if graph is None or graph.live_count < threshold:  # no native graph: exact search
             self._trace(ctx, "Exact since no native engine files are available")
-            return self._exact(column, self._candidates(ctx, column), space, k, graph)
+            return self._exact(ctx, path, column, self._candidates(ctx, column), space, k, graph)
         if self.filter is None:
             ords, raw = graph.search(self._prepared(graph), k, self._ef_search(ctx, path), None)
             self._trace(ctx, ANN, ords, raw)
@@ -227,7 +216,7 @@ class Knn(Query):
         reason = exact_reason(settings, cardinality, k, len(self.vector))
         if reason is not None:
             self._trace(ctx, reason)
-            return self._exact(column, candidates, space, k, graph)
+            return self._exact(ctx, path, column, candidates, space, k, graph)
         ords, raw = graph.search(self._prepared(graph), k, self._ef_search(ctx, path), candidates)
         fallback = not settings_mod.get_bool(
             settings, "index.knn.faiss.efficient_filter.disable_exact_search"
@@ -238,7 +227,7 @@ class Knn(Query):
                 f"Exact since the number of documents returned are less than K = {k} and there "
                 f"are more than K filtered Ids = {cardinality}",
             )
-            return self._exact(column, candidates, space, k, graph)
+            return self._exact(ctx, path, column, candidates, space, k, graph)
         self._trace(ctx, ANN, ords, raw)
         return ords, scores_from_raw(space, raw)
 
@@ -271,6 +260,8 @@ class Knn(Query):
 
     def _exact(
         self,
+        ctx: SearchContext,
+        path: str,
         column: VectorColumn,
         candidates: np.ndarray,
         space: str,
@@ -280,7 +271,7 @@ class Knn(Query):
         """Brute force over the candidates (faiss on the graph's vectors when there is one)."""
         ords = np.flatnonzero(candidates)
         if graph is not None:
-            scores = scores_from_raw(space, graph.exact_raw(self._prepared(graph), ords))
+            scores = scores_from_raw(space, self._exact_raw(ctx, path, graph, ords))
         else:
             scores = exact_scores(space, column.matrix.view()[ords], self.vector)
         return top_k(scores, ords, k)
@@ -288,6 +279,7 @@ class Knn(Query):
     def _radial(
         self,
         ctx: SearchContext,
+        path: str,
         column: VectorColumn,
         candidates: np.ndarray,
         space: str,
@@ -295,12 +287,34 @@ class Knn(Query):
     ) -> tuple[np.ndarray, np.ndarray]:
         ords = np.flatnonzero(candidates)
         if graph is not None:
-            raw = graph.exact_raw(self._prepared(graph), ords)
+            raw = self._exact_raw(ctx, path, graph, ords)
         else:
             raw = raw_values(space, column.matrix.view()[ords], self.vector)
         keep = within_radius(space, raw, self.max_distance, self.min_score)
         limit = ctx.index.setting_int("index.max_result_window", 10_000)
         return top_k(scores_from_raw(space, raw[keep]), ords[keep], limit)
+
+    def _exact_raw(
+        self, ctx: SearchContext, path: str, graph: FieldGraph, ords: np.ndarray
+    ) -> np.ndarray:
+        """Raw values of ``ords`` for this query vector, each computed once per request.
+
+        The recommend template's main and reserved candidate sources search one field with
+        one vector over nearly the same filtered documents: the second reads the first's
+        values back. Faiss computes each (query, document) value on its own, whatever the
+        other ordinals asked with it, so a value read back is the value computed again
+        (``tests/engine/test_knn_exact_cache.py``)."""
+        prepared = self._prepared(graph)
+        key = ("knn_exact_raw", path, prepared.tobytes())
+        known = ctx.request_cache.get(key)
+        if known is None:
+            known = ctx.request_cache[key] = np.full(ctx.maxdoc, np.nan, dtype=np.float32)
+        raw = known[ords]
+        missing = np.flatnonzero(np.isnan(raw))
+        if len(missing):
+            fresh = ords[missing]
+            raw[missing] = known[fresh] = graph.exact_raw(prepared, fresh)
+        return raw
 
     def _prepared(self, graph: FieldGraph) -> np.ndarray:
         """The query vector as the graph takes it, computed once per space type."""
@@ -359,77 +373,3 @@ def _shard_error(ctx: SearchContext, message: str) -> QueryShardError:
         index=ctx.index.name,
         index_uuid=ctx.index.uuid,
     )
-
-
-def _vector(value: Any) -> np.ndarray:
-    if not isinstance(value, list) or not value:
-        raise IllegalArgumentError("[knn] field 'vector' requires to be non-null and non-empty")
-    try:
-        vector = np.asarray(value)
-    except ValueError:
-        vector = np.asarray([None])
-    if vector.ndim != 1 or vector.dtype.kind not in "iuf":  # bools, strings, nested lists
-        raise IllegalArgumentError("[knn] field 'vector' requires to be an array of numbers")
-    return vector.astype(np.float32)
-
-
-def _number(spec: dict[str, Any], key: str, kind: type) -> Any:
-    if spec.get(key) is None:
-        return None
-    value = spec[key]
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        return kind(value)
-    except (TypeError, ValueError):
-        raise XContentParseError(f"[knn] failed to parse field [{key}]") from None
-
-
-def _method_parameters(value: Any) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not value:
-        raise ParsingError("method_parameters cannot be empty")
-    for name in value:
-        if name not in ("ef_search", "nprobes"):
-            raise ParsingError(f"[knn] unknown method parameter found [{name}]")
-    if "nprobes" in value:
-        raise _unsupported_nprobes()
-    raw = value["ef_search"]
-    try:
-        ef = int(str(raw))
-    except ValueError:
-        raise ParsingError("ef_search value must be an integer") from None
-    if ef <= 0:
-        raise IllegalArgumentError(
-            "[knn] errors in method parameter [Validation Failed: 1: ef_search should be greater "
-            "than 0;]"
-        )
-    return ef
-
-
-def _unsupported_nprobes() -> IllegalArgumentError:
-    return IllegalArgumentError(
-        "Parameters not valid for [faiss]:[hnsw]:[k] combination: [Validation Failed: 1: Unknown "
-        "parameter 'nprobes' found;]"
-    )
-
-
-def _check_rescore(value: Any, query: Knn) -> None:
-    """``rescore`` only matters for quantised vectors; 1x vectors are already exact."""
-    if value is None or isinstance(value, bool):
-        return
-    if not isinstance(value, dict) or set(value) - {"oversample_factor"}:
-        raise XContentParseError("[knn] failed to parse field [rescore]")
-    factor = float(value.get("oversample_factor", 1.0))
-    if not 1.0 <= factor <= 100.0:
-        bound = "less than [1.000000]" if factor < 1.0 else "more than [100.000000]"
-        raise IllegalArgumentError(
-            f"[knn] errors in rescore parameter [Validation Failed: 1: Oversample factor "
-            f"[{factor:.6f}] cannot be {bound};]"
-        )
-    for radial in ("max_distance", "min_score"):
-        if getattr(query, radial) is not None:
-            raise IllegalArgumentError(
-                f"The following fields are not allowed together: [rescore, {radial}]"
-            )

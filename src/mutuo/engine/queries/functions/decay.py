@@ -18,11 +18,11 @@ import numpy as np
 from ... import geo
 from ...columns import GeoColumn, NumericColumn
 from ...dates import parse_time_value
-from ...docvalues import prepared_points
 from ...errors import IllegalArgumentError, OpenSearchError, ParsingError, QueryShardError
 from ...explanation import Explanation, java_double_str
 from ...fields import DATE, GEO_POINT, NUMBER
 from ...search_context import SearchContext
+from ..geo_distance import request_meters
 from . import ScoreFunction, register_function
 
 _MODES = ("min", "max", "avg", "sum")
@@ -133,8 +133,7 @@ class Decay(ScoreFunction):
         if kind == "geo":
             if not isinstance(column, GeoColumn):
                 return np.zeros(n), (kind, scale, offset, origin)
-            points = prepared_points(ctx, column, mapper.path)
-            meters = points.meters(origin[0], origin[1], ordinals)
+            meters = request_meters(ctx, column, mapper.path, origin[0], origin[1], ordinals)
             has = ~np.isnan(meters)
             dist = np.maximum(0.0, np.where(has, meters, 0.0) - offset)
             multi = _multi_geo(column, ordinals, origin, offset)
