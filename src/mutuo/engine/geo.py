@@ -245,32 +245,6 @@ def sloppy_cos(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def sloppy_asin(a: np.ndarray) -> np.ndarray:
-    """SloppyMath.asin on values in [0, 1] (haversine only needs those)."""
-    a = np.asarray(a, dtype=np.float64)
-    out = np.empty_like(a)
-    small = a <= _ASIN_MAX
-    x = a[small]
-    index = (x * _ASIN_INDEXER + 0.5).astype(np.int64)
-    delta = x - index * _ASIN_DELTA
-    out[small] = _ASIN_TAB[index] + delta * (
-        _ASIN_D1[index]
-        + delta * (_ASIN_D2[index] + delta * (_ASIN_D3[index] + delta * _ASIN_D4[index]))
-    )
-    big = ~small
-    if big.any():
-        y = a[big]
-        t = (1.0 - y) * 0.5
-        ps, qs = _ASIN_PS, _ASIN_QS
-        p = t * (ps[0] + t * (ps[1] + t * (ps[2] + t * (ps[3] + t * (ps[4] + t * ps[5])))))
-        q = 1.0 + t * (qs[0] + t * (qs[1] + t * (qs[2] + t * qs[3])))
-        s = np.sqrt(t)
-        z = s + s * (p / q)
-        result = _ASIN_PIO2_HI - ((z + z) - _ASIN_PIO2_LO)
-        out[big] = np.where(y >= 1.0, np.pi / 2, result)
-    return out
-
-
 def quantize(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Points as doc values store them: 32-bit encoded, then decoded (GeoEncodingUtils)."""
     lat = np.where(lat == 90.0, np.nextafter(90.0, 0.0), lat)
@@ -310,22 +284,13 @@ class PreparedPoints:
             self.cos_x2[self.present] = sloppy_cos(self.x2[self.present])
 
     def meters(self, lat: float, lon: float, rows: np.ndarray | None = None) -> np.ndarray:
-        """Distances to (lat, lon) of all points, or of the given rows."""
-        pick = (lambda a: a) if rows is None else (lambda a: a[rows])
-        present = pick(self.present)
-        x2, dlon, cos_x2 = pick(self.x2), pick(self.lon), pick(self.cos_x2)
-        out = np.full(len(x2), np.nan)
-        if not present.all():
-            x2, dlon, cos_x2 = x2[present], dlon[present], cos_x2[present]
+        """Distances to (lat, lon) of all points, or of the given rows (NaN: no point)."""
+        from .geo_kernel import arc_meters  # it reads this module's tables
+
         x1 = np.radians(lat)
-        h1 = 1 - sloppy_cos(x1 - x2)
-        h2 = 1 - sloppy_cos(np.radians(lon - dlon))
         cos_x1 = float(sloppy_cos(np.array([x1]))[0])
-        h = h1 + cos_x1 * cos_x2 * h2
-        h = (h.view(np.int64) & np.int64(-8)).view(np.float64)
-        meters = EARTH_MEAN_RADIUS * 2 * sloppy_asin(np.minimum(1.0, np.sqrt(h * 0.5)))
-        out[present] = meters
-        return out
+        picked = np.arange(len(self.x2)) if rows is None else rows
+        return arc_meters(x1, cos_x1, lon, self.x2, self.lon, self.cos_x2, self.present, picked)
 
 
 def plane_meters(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:

@@ -1,0 +1,57 @@
+"""Calendar arithmetic on proleptic Gregorian dates, and the fast read of the ISO form
+most documents send (:mod:`.dates` parses everything else)."""
+
+from __future__ import annotations
+
+
+def days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm): the
+    arithmetic ``calendar.timegm`` does, without building a ``date`` per value."""
+    year -= month <= 2
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    return era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+
+
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS[month - 1]
+
+
+def plain_utc_millis(text: str) -> int | None:
+    """Epoch millis of ``YYYY-MM-DDTHH:MM:SSZ``, the form sources mostly send, read
+    without the regex and the general parts handling; None for any other text (or an
+    invalid date), which then takes the general path of its format. Only for formats
+    whose first alternative is an ISO "optional time" parser, which reads this form
+    exactly so."""
+    if (
+        len(text) != 20
+        or text[19] != "Z"
+        or text[4] != "-"
+        or text[7] != "-"
+        or text[10] != "T"
+        or text[13] != ":"
+        or text[16] != ":"
+    ):
+        return None
+    digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    year, month, day = int(digits[0:4]), int(digits[4:6]), int(digits[6:8])
+    hour, minute, second = int(digits[8:10]), int(digits[10:12]), int(digits[12:14])
+    if not (
+        year >= 1
+        and 1 <= month <= 12
+        and 1 <= day <= days_in_month(year, month)
+        and hour < 24
+        and minute < 60
+        and second < 60
+    ):
+        return None
+    seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+    return seconds * 1000
