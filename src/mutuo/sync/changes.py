@@ -15,13 +15,15 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 OPS = ("insert", "update", "replace", "delete")
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
+    """One source change. A named tuple rather than a frozen dataclass: one is made per
+    change read (thousands a second), and a frozen dataclass takes 3x longer to build."""
+
     op: str  # insert | update | replace | delete
     doc_id: str
     version: int

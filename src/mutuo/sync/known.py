@@ -25,8 +25,8 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .state_db import open_state_db
 
@@ -37,9 +37,10 @@ _INSERT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Current:
-    """A document as the index holds it (``exists=False``: known to be absent)."""
+class Current(NamedTuple):
+    """A document as the index holds it (``exists=False``: known to be absent). A named
+    tuple: one is built per document written and per entry read back, and a frozen
+    dataclass takes 3x longer to build."""
 
     exists: bool
     seq_no: int = 0
@@ -159,8 +160,8 @@ class KnownDocs:
                 f"WHERE scope = ? AND id IN ({','.join('?' * len(chunk))})",
                 (self._scope, *chunk),
             )
-            for doc_id, exists, seq_no, term, version, text_hash, written in rows:
-                yield doc_id, Current(bool(exists), seq_no, term, version, text_hash, written)
+            for doc_id, exists, *rest in rows:
+                yield doc_id, Current(bool(exists), *rest)
 
     def _remember(self, doc_id: str, current: Current) -> Current:
         self._docs[doc_id] = current

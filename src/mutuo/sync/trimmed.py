@@ -16,23 +16,23 @@ field: no fingerprint (the entry was read with ``_mget`` after a 409, a restart 
 state from before fingerprints, a failed or dead-lettered write that forgot the entry), a
 fingerprint of another field layout (the mapping changed) or format.
 
-A fingerprint is the layout's digest followed by 8 bytes per field, in the mapped field
-order: the field's JSON itself when it fits in 8 bytes (exact), else a BLAKE2b digest of
-it. Equal JSON means an equal indexed value; a value that encodes differently (another
-key order in an object) is merely sent again.
+A fingerprint is the layout's hash followed by 8 bytes per field, in the mapped field
+order: the XXH3-64 hash of the field's JSON (a well-kept non-cryptographic hash, about 5x
+cheaper than BLAKE2b here and as unlikely to collide by chance, 2^-64 per changed field;
+this runs for every change the worker writes). Equal JSON means an equal indexed value; a
+value that encodes differently (another key order in an object) is merely sent again.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from typing import Any
 
 import orjson
+import xxhash
 
 _WIDTH = 8  # bytes per field and for the layout header
-_FORMAT = b"mutuo.sync.trimmed/1\x00"  # part of the layout digest: a new format never matches
-_digest = functools.partial(hashlib.blake2b, digest_size=_WIDTH)
+_FORMAT = b"mutuo.sync.trimmed/2\x00"  # part of the layout hash: a new format never matches
+_hash = xxhash.xxh3_64_digest
 _layouts: dict[tuple[str, ...], bytes] = {}
 
 
@@ -42,20 +42,12 @@ def fingerprint(fields: dict[str, Any]) -> bytes | None:
     names = tuple(fields)
     layout = _layouts.get(names)
     if layout is None:
-        layout = _layouts[names] = _digest(_FORMAT + "\x00".join(names).encode()).digest()
-    parts = [layout]
+        layout = _layouts[names] = _hash(_FORMAT + "\x00".join(names).encode())
     dumps = orjson.dumps
     try:
-        for value in fields.values():
-            encoded = dumps(value)
-            parts.append(
-                encoded.ljust(_WIDTH, b"\x00")  # JSON never holds a raw NUL: unambiguous
-                if len(encoded) <= _WIDTH
-                else _digest(encoded).digest()
-            )
+        return layout + b"".join([_hash(dumps(value)) for value in fields.values()])
     except TypeError:
         return None
-    return b"".join(parts)
 
 
 def changed_fields(
@@ -70,10 +62,20 @@ def changed_fields(
         or new[:_WIDTH] != written[:_WIDTH]
     ):
         return dict(fields)
-    now = memoryview(new)[_WIDTH:].cast("Q")  # one 8-byte slot per field, compared whole
-    before = memoryview(written)[_WIDTH:].cast("Q")
-    return {
-        name: value
-        for (name, value), a, b in zip(fields.items(), now, before, strict=True)
-        if a != b
-    }
+    names = tuple(fields)
+    return {names[i]: fields[names[i]] for i in _differing_slots(new, written)}
+
+
+def _differing_slots(a: bytes, b: bytes) -> list[int]:
+    """The 8-byte slots (after the header) where ``a`` and ``b`` differ, found through
+    the XOR of the two as one integer: a loop turn per differing slot, not per field (most
+    changes touch one or two of some twenty-five)."""
+    x = int.from_bytes(a[_WIDTH:], "little") ^ int.from_bytes(b[_WIDTH:], "little")
+    slots: list[int] = []
+    base = 0
+    while x:
+        slot = ((x & -x).bit_length() - 1) >> 6  # the lowest differing slot from ``base``
+        slots.append(base + slot)
+        x >>= (slot + 1) << 6
+        base += slot + 1
+    return slots

@@ -6,6 +6,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
 from mutuo.sync.known import Current, KnownDocs
 from mutuo.sync.trimmed import changed_fields, fingerprint
 
@@ -47,6 +51,28 @@ def test_short_values_that_differ_only_in_type_are_sent() -> None:
 def test_a_field_that_was_cleared_or_filled_is_sent() -> None:
     after = {**PROFILE, "job": "nurse", "interests": None}
     assert sent_after(PROFILE, after) == {"job": "nurse", "interests": None}
+
+
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(allow_nan=False),
+    st.text(max_size=40),
+    st.lists(st.text(max_size=6), max_size=3),
+)
+
+
+@given(st.lists(st.tuples(VALUES, VALUES, st.booleans()), min_size=1, max_size=40))
+def test_exactly_the_fields_whose_json_differs_are_sent(
+    fields: list[tuple[Any, Any, bool]],
+) -> None:
+    """Any number of fields (the slots are found through one XOR of the fingerprints),
+    any subset changed, values equal in Python but not in JSON (0 and 0.0, -0.0)."""
+    before = {f"f{i}": a for i, (a, _b, _changed) in enumerate(fields)}
+    after = {f"f{i}": (b if changed else a) for i, (a, b, changed) in enumerate(fields)}
+    expected = {k: v for k, v in after.items() if orjson.dumps(v) != orjson.dumps(before[k])}
+    assert sent_after(before, after) == expected
 
 
 def test_another_field_layout_sends_every_field() -> None:
