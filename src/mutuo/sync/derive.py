@@ -190,7 +190,8 @@ def half_width(values: list[Any], ctx: DeriveContext) -> float | None:
 @register("completeness", None)
 def completeness(values: list[Any], ctx: DeriveContext) -> float:
     """The share of the given source values that are filled in (0.0 to 1.0, two decimals):
-    empty strings, empty lists and missing values count as missing."""
+    missing values, empty strings, empty lists and empty objects count as missing; zero and
+    false are filled in."""
     empty = sum([v in _EMPTY for v in values])
     return round((len(values) - empty) / len(values), 2)
 

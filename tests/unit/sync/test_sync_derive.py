@@ -78,3 +78,7 @@ def test_lowercase_keywords() -> None:
     assert derive("lowercase", "Active") == "active"
     with pytest.raises(MappingError):
         derive("lowercase", 3)
+
+
+def test_completeness_counts_empty_text_lists_and_objects_as_missing_but_not_zero() -> None:
+    assert derive("completeness", None, "", [], {}, 0, False, "bio", ["hiking"]) == 0.5
