@@ -24,6 +24,7 @@ def test_the_sync_bench_reports_each_measurement() -> None:
     )
     without = report["sync_without_new_embeddings"]
     assert without["changes"] == 60 and without["embedded"] == 60  # totals: nothing new embedded
+    assert with_embeddings["cpu_ms_per_doc"] > 0 and without["cpu_ms_per_doc"] > 0
     assert without["where_time_goes"]["changes"] == 60
     # only last_active_at changed: trimmed updates, far from a whole profile's ~850 bytes
     assert without["where_time_goes"]["bulk_bytes_per_doc"] < 400
