@@ -50,7 +50,7 @@ def _arc_kernel(
     for i in range(len(rows)):
         r = rows[i]
         if not present[r]:
-            out[i] = 0.0
+            out[i] = np.nan
             continue
         h1 = h2 = 0.0
         for k in range(2):  # SloppyMath.cos (geo.sloppy_cos) of the two angles
@@ -90,9 +90,6 @@ def _arc_kernel(
             z = s + s * (p / q)
             asin_y = pio2_hi - ((z + z) - pio2_lo)
         out[i] = radius2 * asin_y
-    for i in range(len(rows)):
-        if not present[rows[i]]:
-            out[i] = np.nan
 
 
 _CONSTS = np.array(
