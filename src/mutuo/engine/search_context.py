@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -70,6 +71,31 @@ class SearchContext:
                 raise QueryShardError(str(exc), index=self.index.name) from None
             self.request_cache[key] = cached
         return cached
+
+    def ordinal_memo(self, key: Any, dtype: Any = np.float64) -> np.ndarray:
+        """This request's values under ``key`` by ordinal (NaN: not computed yet)."""
+        known = self.request_cache.get(key)
+        if known is None:
+            known = self.request_cache[key] = np.full(self.maxdoc, np.nan, dtype=dtype)
+        return known
+
+    def per_ordinal(
+        self,
+        key: Any,
+        rows: np.ndarray,
+        compute: Callable[[np.ndarray], np.ndarray],
+        dtype: Any = np.float64,
+    ) -> np.ndarray:
+        """``compute(rows)``, each ordinal's value computed once per request under ``key``
+        (:meth:`ordinal_memo`). Only for values that depend on the ordinal alone, never on
+        the other ordinals asked with it: a value read back must be the one computed again."""
+        known = self.ordinal_memo(key, dtype)
+        values = known[rows]
+        missing = np.flatnonzero(np.isnan(values))
+        if len(missing):
+            fresh = rows[missing]
+            values[missing] = known[fresh] = compute(fresh)
+        return values
 
     # -- building blocks -------------------------------------------------------------
 

@@ -203,11 +203,7 @@ class GeoDistance(Query):
 def known_meters(ctx: SearchContext, path: str, lat: float, lon: float) -> np.ndarray:
     """This request's distances of first points from (lat, lon), by ordinal (NaN: not
     computed yet)."""
-    key = ("geo_distance_meters", path, lat, lon)
-    known = ctx.request_cache.get(key)
-    if known is None:
-        known = ctx.request_cache[key] = np.full(ctx.maxdoc, np.nan)
-    return known
+    return ctx.ordinal_memo(_memo_key(path, lat, lon))
 
 
 def request_meters(
@@ -218,15 +214,15 @@ def request_meters(
     viewer, then the LTR ``proximity`` decay over the rescore window (whose documents
     the filter measured already). A distance is elementwise
     (:func:`..docvalues.point_meters`), so one read back is the one computed again."""
-    known = known_meters(ctx, path, lat, lon)
-    meters = known[rows]
-    missing = np.isnan(meters)
-    if missing.any():
-        fresh = rows[missing]
-        computed = point_meters(ctx, column, path, lat, lon, fresh)
-        known[fresh] = computed
-        meters[missing] = computed
-    return meters
+    return ctx.per_ordinal(
+        _memo_key(path, lat, lon),
+        rows,
+        lambda fresh: point_meters(ctx, column, path, lat, lon, fresh),
+    )
+
+
+def _memo_key(path: str, lat: float, lon: float) -> tuple[str, str, float, float]:
+    return ("geo_distance_meters", path, lat, lon)
 
 
 def _live_domain_ordinals(ctx: SearchContext) -> np.ndarray:

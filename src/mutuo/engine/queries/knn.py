@@ -305,16 +305,12 @@ class Knn(Query):
         other ordinals asked with it, so a value read back is the value computed again
         (``tests/engine/test_knn_exact_cache.py``)."""
         prepared = self._prepared(graph)
-        key = ("knn_exact_raw", path, prepared.tobytes())
-        known = ctx.request_cache.get(key)
-        if known is None:
-            known = ctx.request_cache[key] = np.full(ctx.maxdoc, np.nan, dtype=np.float32)
-        raw = known[ords]
-        missing = np.flatnonzero(np.isnan(raw))
-        if len(missing):
-            fresh = ords[missing]
-            raw[missing] = known[fresh] = graph.exact_raw(prepared, fresh)
-        return raw
+        return ctx.per_ordinal(
+            ("knn_exact_raw", path, prepared.tobytes()),
+            ords,
+            lambda fresh: graph.exact_raw(prepared, fresh),
+            np.float32,
+        )
 
     def _prepared(self, graph: FieldGraph) -> np.ndarray:
         """The query vector as the graph takes it, computed once per space type."""
