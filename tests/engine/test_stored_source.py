@@ -16,7 +16,13 @@ from mutuo.engine import codec
 from mutuo.engine.mapping import Mapping
 from mutuo.engine.partial_update import deep_merge
 from mutuo.engine.source_bytes import cut_members
-from mutuo.engine.stored_source import StoredSource, rebuild, split
+from mutuo.engine.stored_source import (
+    StoredSource,
+    _placed,
+    _rebuilt_around_marks,
+    rebuild,
+    split,
+)
 
 VECTORS = ["v1", "v2", "v3"]
 NAMES = [*VECTORS, "name", "meta", "tags", "a\\b", 'q"t']
@@ -99,3 +105,41 @@ def test_cutting_the_rest_gives_the_bytes_cutting_the_whole_gives(
     for raw in _layouts(doc):
         stored = split(raw, codec.loads(raw), MAPPING)
         assert cut_members(stored.rest, wanted) == cut_members(raw, wanted)
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents, st.dictionaries(st.sampled_from([*NAMES[3:], "new"]), values, max_size=4))
+def test_placing_kept_vectors_by_name_lays_out_what_the_marks_lay_out(
+    doc: dict[str, Any], patch: dict[str, Any]
+) -> None:
+    """The quick placement (after the member before, found by name) gives the very rest
+    and layout bytes the marks give, or leaves the document to them."""
+    for raw in _layouts(doc):
+        stored = split(raw, codec.loads(raw), MAPPING)
+        if not stored.members:
+            continue
+        merged_rest = deep_merge(codec.loads(stored.rest), patch)
+        rest = orjson.dumps(merged_rest)
+        placed = _placed(rest, merged_rest, stored.members)
+        marked = _rebuilt_around_marks(merged_rest, stored.members, stored.vectors)
+        if placed is not None:
+            assert marked is not None
+            assert (rest, orjson.dumps(placed)) == (marked.rest, marked.layout)
+
+
+def test_vectors_after_the_first_member_are_placed_by_name() -> None:
+    doc = {"name": "a", "v1": [0.5, 1, -2], "meta": {"x": 0, "tags": 1}, "v2": [1, 2], "tags": "x"}
+    stored = split(orjson.dumps(doc), doc, MAPPING)
+    merged_rest = deep_merge(codec.loads(stored.rest), {"name": "bb"})
+    rest = orjson.dumps(merged_rest)
+    assert _placed(rest, merged_rest, stored.members) is None  # ,"tags": also in "meta"
+    del merged_rest["meta"]["tags"]
+    rest = orjson.dumps(merged_rest)
+    placed = _placed(rest, merged_rest, stored.members)
+    assert placed is not None and [entry[1] for entry in placed] == [
+        rest.index(b',"meta"'),
+        rest.index(b',"tags"'),
+    ]
+    assert rebuild(merged_rest, stored.members, stored.vectors) == StoredSource(
+        rest, orjson.dumps(placed), stored.vectors
+    )

@@ -57,7 +57,14 @@ class StoredSource:
 
     @property
     def members(self) -> tuple[Member, ...]:
-        return decode_layout(self.layout) if self.layout else ()
+        if not self.layout:
+            return ()
+        members = _DECODED.get(self.layout)
+        if members is None:
+            if len(_DECODED) >= _MAX_DECODED:
+                _DECODED.clear()
+            members = _DECODED[self.layout] = decode_layout(self.layout)
+        return members
 
     @property
     def complete(self) -> bool:
@@ -70,6 +77,13 @@ class StoredSource:
             return self.rest
         assert self.vectors is not None
         return join(self.rest, self.members, self.vectors)
+
+
+# Layouts read lately, decoded: the same few hundred recur across a bulk of updates (a
+# layout differs only by where its members go back, which many documents share), and
+# decoding one (orjson, then a named tuple per member) costs more than the lookup.
+_DECODED: dict[bytes, tuple[Member, ...]] = {}
+_MAX_DECODED = 4096
 
 
 def decode_layout(layout: bytes) -> tuple[Member, ...]:
@@ -191,6 +205,55 @@ def rebuild(
     places), as the engine stores every merge. None when it cannot be laid out so.
 
     ``members`` are in order of place (as :func:`cut` lays them out)."""
+    try:  # codec.dumps' output for the str keys and JSON values of a parsed source
+        rest = orjson.dumps(merged_rest)
+    except TypeError:  # integers beyond 64 bits: merge the whole source
+        return None
+    layout = _placed(rest, merged_rest, members)
+    if layout is None:
+        return _rebuilt_around_marks(merged_rest, members, vectors)
+    return StoredSource(rest, orjson.dumps(layout), vectors)
+
+
+def _placed(
+    rest: bytes, merged_rest: dict[str, Any], members: tuple[Member, ...]
+) -> list[list[Any]] | None:
+    """The layout of ``members`` put back into ``rest`` (the engine's JSON of
+    ``merged_rest``) when each goes after at least one of its members, as a partial
+    update of a profile leaves them: a cut member then sits, comma first, at the end of
+    the member before it, which is where the only ``,"next":`` of ``rest`` begins (or the
+    closing brace, when no member follows). None when that does not hold (a member goes
+    first, the next member's name also appears deeper, a cut member's name is among the
+    merged ones): :func:`_rebuilt_around_marks` lays those out, or refuses them.
+
+    No other text can look like ``,"next":``: inside a string every quote is escaped,
+    and the cut members' values are not in ``rest``."""
+    names: list[str] | None = None
+    layout: list[list[Any]] = []
+    for j, m in enumerate(members):
+        before = m.position - j  # members of ``rest`` before this one
+        if before <= 0 or m.name in merged_rest:
+            return None
+        if names is None:
+            names = list(merged_rest)
+        if before > len(names):
+            return None
+        if before == len(names):
+            offset = len(rest) - 1
+        else:
+            needle = b"," + orjson.dumps(names[before]) + b":"
+            offset = rest.find(needle)
+            if offset < 0 or rest.find(needle, offset + 1) >= 0:
+                return None
+        layout.append([m.name, offset, m.position, _BEFORE, m.start, m.length])
+    return layout
+
+
+def _rebuilt_around_marks(
+    merged_rest: dict[str, Any], members: tuple[Member, ...], vectors: bytes | None
+) -> StoredSource | None:
+    """:func:`rebuild` for any layout: the merged members written with a mark in each
+    cut member's place, then cut there (as :func:`cut` cuts)."""
     items = list(merged_rest.items())
     for m in members:
         if m.position > len(items):
@@ -199,10 +262,7 @@ def rebuild(
     placed = dict(items)
     if len(placed) != len(items):
         return None  # a cut member's name among the merged ones
-    try:  # codec.dumps' output for the str keys and JSON values of a parsed source
-        raw = orjson.dumps(placed)
-    except TypeError:  # integers beyond 64 bits: merge the whole source
-        return None
+    raw = orjson.dumps(placed)
     named: list[tuple[str, int, int, int]] = []
     mark = -1
     for m in members:
