@@ -288,3 +288,21 @@ def test_external_mode_writes_whole_documents_at_the_source_version(
     assert "skills" not in found["_source"]  # missing fields are left out, not nulled
     write(applied, external, gone("a", 7))  # a delete at the same version still applies
     assert source(applied, "a") is None
+
+
+def test_vectors_with_tiny_values_are_sent_as_the_engine_writes_them(
+    applied: OpenSearch, mapping: SyncMapping
+) -> None:
+    """float32 writers print 1.3e-6 as 0.0000013; sent so, the engine would store the
+    whole document as one piece and re-read the vector at every update that keeps it."""
+    batch = prepared(mapping, [member("m1", 1)])
+    ((h, vector),) = batch.vectors.items()
+    vector[:8] = np.float32(-1.3134954e-6)
+    Sink(applied, mapping, "test://").write(batch)
+    engine = applied.transport.get_connection().engine
+    index = engine.resolve("profiles")[0]
+    stored = engine.store.stored(index.uuid, ["m1"], True)["m1"]
+    assert [m.name for m in stored.members] == ["profile_vector"]
+    sent = source(applied, "m1")
+    assert sent is not None
+    assert np.array_equal(np.asarray(sent["profile_vector"], dtype=np.float32), vector)
