@@ -57,14 +57,7 @@ class StoredSource:
 
     @property
     def members(self) -> tuple[Member, ...]:
-        if not self.layout:
-            return ()
-        members = _DECODED.get(self.layout)
-        if members is None:
-            if len(_DECODED) >= _MAX_DECODED:
-                _DECODED.clear()
-            members = _DECODED[self.layout] = decode_layout(self.layout)
-        return members
+        return decode_layout(self.layout) if self.layout else ()
 
     @property
     def complete(self) -> bool:
@@ -79,15 +72,8 @@ class StoredSource:
         return join(self.rest, self.members, self.vectors)
 
 
-# Layouts read lately, decoded: the same few hundred recur across a bulk of updates (a
-# layout differs only by where its members go back, which many documents share), and
-# decoding one (orjson, then a named tuple per member) costs more than the lookup.
-_DECODED: dict[bytes, tuple[Member, ...]] = {}
-_MAX_DECODED = 4096
-
-
 def decode_layout(layout: bytes) -> tuple[Member, ...]:
-    return tuple(Member._make(entry) for entry in orjson.loads(layout))
+    return tuple(map(Member._make, orjson.loads(layout)))
 
 
 def join(rest: bytes, members: tuple[Member, ...], vectors: bytes) -> bytes:
