@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -102,17 +103,23 @@ class KeywordColumn(Column):
         term_ids, owners = [firsts[single]], [news[single]]
         multi = self.multi
         if multi:
-            get = multi.get
+            # the term lists are shared, never changed in place (a write builds new ones)
             copied = [
                 (new, many)
-                for new, old in zip(news.tolist(), olds.tolist(), strict=True)
-                if (many := get(old)) is not None
+                for new, many in zip(news.tolist(), map(multi.get, olds.tolist()))
+                if many is not None
             ]
-            for new, many in copied:
-                multi[new] = list(many)
+            multi.update(copied)
             # the values past the first (which ``first`` holds), all docs at once
-            term_ids.append(np.asarray([t for _, many in copied for t in many[1:]], np.int64))
-            owners.append(np.asarray([new for new, many in copied for _ in many[1:]], np.int64))
+            extra = [len(many) - 1 for _, many in copied]
+            term_ids.append(
+                np.fromiter(
+                    chain.from_iterable(islice(many, 1, None) for _, many in copied),
+                    np.int64,
+                    sum(extra),
+                )
+            )
+            owners.append(np.repeat(np.asarray([new for new, _ in copied], np.int64), extra))
         self._append(np.concatenate(term_ids), np.concatenate(owners))
 
     def _append(self, term_ids: np.ndarray, owners: np.ndarray) -> None:
