@@ -13,8 +13,11 @@ An entry also holds the fingerprint of the owned fields that write left in the d
 
 With a path, entries also live in SQLite beside the checkpoint (:meth:`flush` runs just
 before each checkpoint), so a restarted worker still knows the documents it wrote
-instead of reading each one again. Entries are kept per concrete index (its uuid): after
-an alias moves to another index, the old entries are never used. A state file from before
+instead of reading each one again. When they fit the memory limit they are read in one
+scan as soon as the index is known (a third cheaper than looking them up a batch at a
+time, and a document never written is then known absent without asking SQLite).
+Entries are kept per concrete index (its uuid): after an alias moves to another index,
+the old entries are never used. A state file from before
 fingerprints gains their column on open; its entries have none (their next update is
 sent whole).
 """
@@ -57,6 +60,7 @@ class KnownDocs:
         self._lock = threading.Lock()
         self._pending: dict[str, Current | None] = {}  # None: forgotten
         self._scope = ""  # the uuid of the index the entries describe
+        self._complete = False  # memory holds every entry on disk (no need to look there)
         self._db: sqlite3.Connection | None = None
         if path is not None:
             self._db = open_state_db(
@@ -80,6 +84,7 @@ class KnownDocs:
                 self._docs.clear()
                 self._pending.clear()
                 self._scope = index_uuid
+                self._complete = self._db is not None and self._preload()
 
     def get(self, doc_id: str) -> Current | None:
         return self.get_many([doc_id]).get(doc_id)
@@ -100,7 +105,7 @@ class KnownDocs:
                         found[doc_id] = self._remember(doc_id, pending)
                 else:
                     missing.append(doc_id)
-            if self._db is not None and self._scope:
+            if self._db is not None and self._scope and not self._complete:
                 for doc_id, current in self._load(missing):
                     found[doc_id] = current
                     self._remember(doc_id, current)
@@ -151,6 +156,21 @@ class KnownDocs:
         if self._db is not None:
             self._db.close()
 
+    def _preload(self) -> bool:
+        """Read every entry of the scope when they fit the limit; whether it did."""
+        assert self._db is not None
+        query = "SELECT count(*) FROM known WHERE scope = ?"
+        ((count,),) = self._db.execute(query, (self._scope,))
+        if count > self._limit:
+            return False
+        rows = self._db.execute(
+            "SELECT id, exists_, seq_no, primary_term, version, text_hash, written FROM known "
+            "WHERE scope = ?",
+            (self._scope,),
+        )
+        self._docs.update((i, Current(bool(e), s, t, v, h, w)) for i, e, s, t, v, h, w in rows)
+        return True
+
     def _load(self, doc_ids: list[str]) -> Iterable[tuple[str, Current]]:
         assert self._db is not None
         for start in range(0, len(doc_ids), _CHUNK):
@@ -168,6 +188,7 @@ class KnownDocs:
         self._docs.move_to_end(doc_id)
         if len(self._docs) > self._limit:
             self._docs.popitem(last=False)
+            self._complete = False  # what it evicted is only on disk now
         return current
 
 

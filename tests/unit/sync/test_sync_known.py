@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from mutuo.sync.known import Current, KnownDocs
@@ -63,3 +64,35 @@ def test_an_unflushed_entry_outlives_its_eviction_from_memory(tmp_path: Path) ->
     known.put("b", Current(True, 8, 1, 1, None))  # evicts "a" from memory
     assert known.get("a") == Current(True, 9, 1, 4, "h")
     known.close()
+
+
+def test_a_restart_reads_every_entry_at_once_when_they_fit(tmp_path: Path) -> None:
+    known = KnownDocs(path=tmp_path / "known.sqlite")
+    known.scope("uuid-1")
+    known.put("a", Current(True, 7, 1, 3, "h"))
+    known.put("b", Current(False))
+    known.close()
+    again = KnownDocs(path=tmp_path / "known.sqlite")
+    again.scope("uuid-1")
+    other = sqlite3.connect(tmp_path / "known.sqlite")  # the rows go; memory has them
+    other.execute("DELETE FROM known")
+    other.commit()
+    assert again.get_many(["a", "b", "c"]) == {
+        "a": Current(True, 7, 1, 3, "h"),
+        "b": Current(False),
+    }
+    assert type(again.get("a").exists) is bool  # type: ignore[union-attr]
+
+
+def test_entries_beyond_the_limit_are_looked_up_on_disk(tmp_path: Path) -> None:
+    known = KnownDocs(path=tmp_path / "known.sqlite")
+    known.scope("uuid-1")
+    known.put("a", Current(True, 7, 1, 3, "h"))
+    known.put("b", Current(True, 8, 1, 4, None))
+    known.close()
+    small = KnownDocs(limit=1, path=tmp_path / "known.sqlite")
+    small.scope("uuid-1")  # two on disk, room for one: read as asked
+    assert small.get_many(["a", "b"]) == {
+        "a": Current(True, 7, 1, 3, "h"),
+        "b": Current(True, 8, 1, 4, None),
+    }
