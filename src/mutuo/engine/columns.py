@@ -106,7 +106,7 @@ class KeywordColumn(Column):
             # the term lists are shared, never changed in place (a write builds new ones)
             copied = [
                 (new, many)
-                for new, many in zip(news.tolist(), map(multi.get, olds.tolist()))
+                for new, many in zip(news.tolist(), map(multi.get, olds.tolist()), strict=True)
                 if many is not None
             ]
             multi.update(copied)

@@ -97,4 +97,5 @@ def split(flat: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
     """``flat`` cut into consecutive pieces of ``counts`` entries (views, by slicing:
     ``np.split`` costs several numpy calls per piece, a compaction has one per term)."""
     ends = np.cumsum(counts).tolist()
-    return [flat[start:end] for start, end in zip([0, *ends], ends)]
+    starts = [0, *ends[:-1]] if ends else []
+    return [flat[start:end] for start, end in zip(starts, ends, strict=True)]

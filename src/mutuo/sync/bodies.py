@@ -71,7 +71,8 @@ def vector_json(vector: np.ndarray) -> list[float]:
     document, so a later update that leaves it alone neither reads nor writes it again
     (``engine/stored_source.py``). Nearly one profile in ten had such a value. Costs some
     microseconds a vector, next to the milliseconds the model spends on it."""
-    return orjson.loads(orjson.dumps(vector, option=orjson.OPT_SERIALIZE_NUMPY))  # type: ignore[no-any-return]
+    values: list[float] = orjson.loads(orjson.dumps(vector, option=orjson.OPT_SERIALIZE_NUMPY))
+    return values
 
 
 def dead_letter_id(mapping: SyncMapping, d: DeadLetter) -> str:

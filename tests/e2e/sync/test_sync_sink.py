@@ -296,7 +296,7 @@ def test_vectors_with_tiny_values_are_sent_as_the_engine_writes_them(
     """float32 writers print 1.3e-6 as 0.0000013; sent so, the engine would store the
     whole document as one piece and re-read the vector at every update that keeps it."""
     batch = prepared(mapping, [member("m1", 1)])
-    ((h, vector),) = batch.vectors.items()
+    ((_hash, vector),) = batch.vectors.items()
     vector[:8] = np.float32(-1.3134954e-6)
     Sink(applied, mapping, "test://").write(batch)
     engine = applied.transport.get_connection().engine
