@@ -17,9 +17,8 @@ instead of reading each one again. When they fit the memory limit they are read 
 scan as soon as the index is known (a third cheaper than looking them up a batch at a
 time, and a document never written is then known absent without asking SQLite).
 Entries are kept per concrete index (its uuid): after an alias moves to another index,
-the old entries are never used. A state file from before
-fingerprints gains their column on open; its entries have none (their next update is
-sent whole).
+the old entries are never used. A state file from before fingerprints gains their column
+on open; its entries have none (their next update is sent whole).
 """
 
 from __future__ import annotations
