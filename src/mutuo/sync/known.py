@@ -26,13 +26,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .state_db import open_state_db
 
 _CHUNK = 500
+_SELECT = "SELECT id, exists_, seq_no, primary_term, version, text_hash, written FROM known"
 _INSERT = (
     "INSERT OR REPLACE INTO known (scope, id, exists_, seq_no, primary_term, version, text_hash, "
     "written) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -162,25 +163,16 @@ class KnownDocs:
         ((count,),) = self._db.execute(query, (self._scope,))
         if count > self._limit:
             return False
-        rows = self._db.execute(
-            "SELECT id, exists_, seq_no, primary_term, version, text_hash, written FROM known "
-            "WHERE scope = ?",
-            (self._scope,),
-        )
-        self._docs.update((i, Current(bool(e), s, t, v, h, w)) for i, e, s, t, v, h, w in rows)
+        self._docs.update(_entries(self._db.execute(f"{_SELECT} WHERE scope = ?", (self._scope,))))
         return True
 
     def _load(self, doc_ids: list[str]) -> Iterable[tuple[str, Current]]:
         assert self._db is not None
         for start in range(0, len(doc_ids), _CHUNK):
             chunk = doc_ids[start : start + _CHUNK]
-            rows = self._db.execute(
-                "SELECT id, exists_, seq_no, primary_term, version, text_hash, written FROM known "
-                f"WHERE scope = ? AND id IN ({','.join('?' * len(chunk))})",
-                (self._scope, *chunk),
-            )
-            for doc_id, exists, *rest in rows:
-                yield doc_id, Current(bool(exists), *rest)
+            marks = ",".join("?" * len(chunk))
+            query = f"{_SELECT} WHERE scope = ? AND id IN ({marks})"
+            yield from _entries(self._db.execute(query, (self._scope, *chunk)))
 
     def _remember(self, doc_id: str, current: Current) -> Current:
         self._docs[doc_id] = current
@@ -189,6 +181,12 @@ class KnownDocs:
             self._docs.popitem(last=False)
             self._complete = False  # what it evicted is only on disk now
         return current
+
+
+def _entries(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[str, Current]]:
+    """(id, entry) of each row of :data:`_SELECT`."""
+    for doc_id, exists, seq_no, term, version, text_hash, written in rows:
+        yield doc_id, Current(bool(exists), seq_no, term, version, text_hash, written)
 
 
 def _add_written_column(db: sqlite3.Connection) -> None:
