@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
+
+
+def epoch_millis(moment: datetime) -> int:
+    """Epoch millis of an aware datetime (microseconds floored, as date parsers read)."""
+    return (moment - EPOCH) // _MILLISECOND
 
 
 def days_from_civil(year: int, month: int, day: int) -> int:
@@ -52,6 +57,6 @@ def plain_utc_millis(text: str) -> int | None:
     ):
         return None
     try:
-        return (datetime.fromisoformat(text) - _EPOCH) // _MILLISECOND
+        return epoch_millis(datetime.fromisoformat(text))
     except ValueError:
         return None

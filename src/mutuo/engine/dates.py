@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
-from .civil_dates import days_from_civil, days_in_month, plain_utc_millis
+from .civil_dates import EPOCH, days_from_civil, days_in_month, epoch_millis, plain_utc_millis
 from .errors import OpenSearchError
 
 DEFAULT_FORMAT = "strict_date_optional_time||epoch_millis"
@@ -72,11 +72,6 @@ def _from_parts(parts: dict[str, str | None]) -> int:
     if zone and zone not in ("Z", "z"):
         seconds -= int(_zone_offset(zone).total_seconds())
     return seconds * 1000 + millis
-
-
-def _to_millis(moment: datetime) -> int:
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
 def _regex_parser(pattern: re.Pattern[str]) -> Callable[[str], int | None]:
@@ -262,7 +257,7 @@ def date_format(spec: str | None) -> DateFormat:
 
 def format_millis(millis: int) -> str:
     """``strict_date_optional_time`` rendering, as in ``fields`` and aggregation keys."""
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(millis))
+    moment = EPOCH + timedelta(milliseconds=int(millis))
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -329,7 +324,7 @@ def parse_date_math(
         millis = fmt.parse(text)
         return millis
     tz = _tz(time_zone)
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=base)
+    moment = EPOCH + timedelta(milliseconds=base)
     moment = moment.astimezone(tz)
     pos = 0
     while pos < len(math):
@@ -345,7 +340,7 @@ def parse_date_math(
             amount = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
             moment = _add(moment, amount, m.group(3))
         pos = m.end()
-    return _to_millis(moment.astimezone(UTC))
+    return epoch_millis(moment.astimezone(UTC))
 
 
 def _tz(name: str | None) -> timezone:

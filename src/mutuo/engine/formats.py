@@ -10,9 +10,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from .civil_dates import EPOCH
 from .errors import IllegalArgumentError
 
 _ISO = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
@@ -48,9 +49,7 @@ def format_date(millis: int, spec: str | None, offset_minutes: int = 0) -> str:
     if first == "epoch_second":
         return str(int(millis) // 1000)
     pattern = _NAMED_PATTERNS.get(first, first)
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
-        milliseconds=int(millis) + offset_minutes * 60_000
-    )
+    moment = EPOCH + timedelta(milliseconds=int(millis) + offset_minutes * 60_000)
     return "".join(_render(token, moment, offset_minutes) for token in _TOKEN.findall(pattern))
 
 
